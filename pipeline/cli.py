@@ -1,0 +1,80 @@
+"""The ``cki`` command. Each subcommand parses its arguments and calls one function."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+from pipeline.errors import CkiError
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cki", description="Nightly batch processor of the credit register.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="one nightly run")
+    run.add_argument("--config", type=Path, default=Path("config.yaml"))
+    run.add_argument("--date", type=_date, help="run date (default: today, in the configured timezone)")
+    val = sub.add_parser("validate", help="dry run of one delivery file: same checks, nothing applied")
+    val.add_argument("file", type=Path)
+    val.add_argument("--config", type=Path, default=Path("config.yaml"))
+    val.add_argument("--date", type=_date)
+    val.add_argument("--out", type=Path, help="where to write the errors file (default: beside the file)")
+    sch = sub.add_parser("schedule", help="run every night on the configured cron")
+    sch.add_argument("--config", type=Path, default=Path("config.yaml"))
+    demo = sub.add_parser("demo", help="make a small realistic workspace and run one night")
+    demo.add_argument("--dir", type=Path, default=Path("cki-demo"))
+    demo.add_argument("--date", type=_date)
+    sub.add_parser("file-format", help="print the file-format reference for participants")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s cki %(message)s", datefmt="%H:%M:%S",
+                        stream=sys.stderr)
+    try:
+        return _dispatch(args)
+    except CkiError as exc:
+        print(f"cki: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cki: interrupted; the register is unchanged unless the run had committed", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the program itself failed: say so without leaking data
+        if args.debug:
+            traceback.print_exc()
+        print(f"cki: the run could not complete ({type(exc).__name__}); rerun with --debug for details",
+              file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from pipeline import commands
+
+    if args.command == "run":
+        return commands.run(args.config, args.date)
+    if args.command == "validate":
+        return commands.validate(args.file, args.config, args.date, args.out)
+    if args.command == "schedule":
+        return commands.schedule(args.config)
+    if args.command == "demo":
+        return commands.demo(args.dir, args.date)
+    if args.command == "file-format":
+        return commands.file_format()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

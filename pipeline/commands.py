@@ -1,0 +1,77 @@
+"""What each ``cki`` subcommand does, as plain functions the CLI and the tests call."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from pipeline.config import load_config
+from pipeline.intake import today_in
+from pipeline.night import NightResult, run_night
+
+
+def _print_summary(result: NightResult, outbox: Path) -> None:
+    if not result.committed:
+        print(f"nothing new for {result.run_date}: the register is unchanged")
+    else:
+        print(f"run {result.run_id} for {result.run_date}: {len(result.results)} files")
+        for r in result.results:
+            err = f"  {r.file_error[0]}" if r.file_error else ""
+            print(f"  {r.participant:<12} {r.file:<40} {r.status:<8} {r.accepted:>7} accepted "
+                  f"{r.rejected:>7} rejected {r.warnings:>5} warnings{err}")
+        print(f"results are in {outbox}/<participant>/")
+    if result.waiting:
+        print(f"{len(result.waiting)} consultation (RAAD) files wait in the inbox: consultation "
+              "is not available in this version")
+
+
+def run(config_path: Path, run_date: date | None) -> int:
+    config = load_config(config_path)
+    run_date = run_date or today_in(config.settings.timezone)
+    result = run_night(config, run_date)
+    _print_summary(result, config.outbox)
+    return 0
+
+
+def validate(file: Path, config_path: Path, run_date: date | None, out: Path | None) -> int:
+    from pipeline.dryrun import dry_run
+
+    config = load_config(config_path)
+    run_date = run_date or today_in(config.settings.timezone)
+    result, written = dry_run(config, file, run_date, out)
+    print(f"{file.name}: {result.status}: {result.records} records, {result.accepted} valid, "
+          f"{result.rejected} rejected, {result.warnings} warnings")
+    if result.file_error:
+        print(f"  {result.file_error[0]}: {result.file_error[1]}")
+    for code, n in result.errors_by_code.items():
+        print(f"  {code:<28} {n}")
+    print(f"errors file: {written}")
+    return 0 if result.status == "ACCEPTED" else 1
+
+
+def schedule(config_path: Path) -> int:
+    from pipeline.schedule import serve
+
+    config = load_config(config_path)
+    serve(config, config_path)
+    return 0
+
+
+def demo(folder: Path, run_date: date | None) -> int:
+    from pipeline.demo_data import write_demo_workspace
+
+    run_date = run_date or today_in("Europe/Amsterdam")
+    config_path = write_demo_workspace(folder, run_date)
+    print(f"demo workspace: {folder.resolve()}")
+    code = run(config_path, run_date)
+    print(f"\nlook at {folder}/outbox/<participant>/*.errors.csv for every rejected record and why,\n"
+          f"and try: cki validate {folder}/archive/{run_date}/BANK1/<file> --config {config_path}")
+    return code
+
+
+def file_format() -> int:
+    from contracts_schema.reference import render
+
+    sys.stdout.write(render())
+    return 0

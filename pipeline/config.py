@@ -1,0 +1,149 @@
+"""config.yaml as typed settings (SPEC 2). Unknown keys and bad values give one line naming the key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from contracts_schema.codes import CATEGORIES, CONTRACT_TYPE_CODES
+from pipeline.errors import ConfigError
+
+PARTICIPANT_CODE = re.compile(r"^[A-Z0-9]{3,12}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+    inbox: str = "inbox"
+    outbox: str = "outbox"
+    register: str = "register"  # noqa: shadows BaseModel attribute name only in pydantic's warning
+    archive: str = "archive"
+
+
+class Schedule(_Strict):
+    cron: str = "0 2 * * *"
+
+
+class Barometer(_Strict):
+    frequency: Literal["quarterly", "monthly"] = "quarterly"
+    consumer_credit_types: list[str] = Field(default_factory=lambda: ["AK", "RK", "VK", "OA"])
+
+    @field_validator("consumer_credit_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(CONTRACT_TYPE_CODES))
+        if unknown:
+            raise ValueError(f"unknown contract types {unknown}")
+        return value
+
+
+class Participant(_Strict):
+    code: str
+    name: str
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    may_register: bool
+    may_consult: bool
+    contract_types: list[str] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _code_pattern(cls, value: str) -> str:
+        if not PARTICIPANT_CODE.match(value):
+            raise ValueError("must be 3 to 12 of A-Z and 0-9")
+        return value
+
+    @field_validator("contract_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(CONTRACT_TYPE_CODES))
+        if unknown:
+            raise ValueError(f"unknown contract types {unknown}")
+        return value
+
+
+class Settings(_Strict):
+    paths: Paths = Field(default_factory=Paths)
+    pc4_gemeente: str | None = None
+    timezone: str = "Europe/Amsterdam"
+    schedule: Schedule = Field(default_factory=Schedule)
+    late_records: Literal["reject", "accept"] = "reject"
+    min_cell_size: int = Field(default=10, ge=1)
+    barometer: Barometer = Field(default_factory=Barometer)
+    archive_days: int = Field(default=90, ge=0)
+    max_file_bytes: int = Field(default=2_147_483_648, gt=0)
+    participants: list[Participant] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> "Settings":
+        codes = [p.code for p in self.participants]
+        doubles = sorted({c for c in codes if codes.count(c) > 1})
+        if doubles:
+            raise ValueError(f"participant codes occur twice: {doubles}")
+        return self
+
+
+class Config:
+    """Settings plus the folder they are relative to; the one object the stages receive."""
+
+    def __init__(self, settings: Settings, base: Path) -> None:
+        self.settings = settings
+        self.base = base
+        self.participants = {p.code: p for p in settings.participants}
+
+    def path(self, name: str) -> Path:
+        return (self.base / getattr(self.settings.paths, name)).resolve()
+
+    @property
+    def inbox(self) -> Path:
+        return self.path("inbox")
+
+    @property
+    def outbox(self) -> Path:
+        return self.path("outbox")
+
+    @property
+    def register(self) -> Path:
+        return self.path("register")
+
+    @property
+    def archive(self) -> Path:
+        return self.path("archive")
+
+    @property
+    def pc4_path(self) -> Path | None:
+        value = self.settings.pc4_gemeente
+        return (self.base / value).resolve() if value else None
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    reason = first["msg"]
+    if first["type"] == "extra_forbidden":
+        reason = "unknown key"
+    return f"config.yaml: {key}: {reason}"
+
+
+def load_config(path: Path) -> Config:
+    """Read and check config.yaml; raise ConfigError with one line naming the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config.yaml is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError("config.yaml must be a mapping of keys to values")
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    return Config(settings, path.parent.resolve())

@@ -1,0 +1,66 @@
+"""Findings: the long frame of (file, line, field, code, value, limit) every rule produces.
+
+A finding becomes a row of ``errors.csv``; its message is the catalogue template filled with the
+finding's own field, value and limit, as one vectorised string operation.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from contracts_schema.errors import CATALOGUE
+
+SCHEMA = {
+    "file_idx": pl.Int32,
+    "line_no": pl.Int64,
+    "field": pl.String,
+    "error_code": pl.String,
+    "severity": pl.String,
+    "value": pl.String,
+    "limit": pl.String,
+}
+
+
+def _text(value: pl.Expr | str | None) -> pl.Expr:
+    if value is None:
+        return pl.lit("", dtype=pl.String)
+    if isinstance(value, str):
+        return pl.lit(value, dtype=pl.String)
+    return value.cast(pl.String).fill_null("")
+
+
+def finding(rows: pl.LazyFrame, code: str, field: str, value: pl.Expr | str | None = None,
+            limit: pl.Expr | str | None = None, severity: str | pl.Expr = "ERROR") -> pl.LazyFrame:
+    """Findings of one rule for the rows it flags (rows carry file_idx and line_no)."""
+    sev = pl.lit(severity) if isinstance(severity, str) else severity
+    return rows.select(
+        pl.col("file_idx").cast(pl.Int32),
+        pl.col("line_no").cast(pl.Int64),
+        pl.lit(field, dtype=pl.String).alias("field"),
+        pl.lit(code, dtype=pl.String).alias("error_code"),
+        sev.cast(pl.String).alias("severity"),
+        _text(value).alias("value"),
+        _text(limit).alias("limit"),
+    )
+
+
+def empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHEMA)
+
+
+def collect(parts: list[pl.LazyFrame]) -> pl.DataFrame:
+    if not parts:
+        return empty()
+    return pl.concat(parts, how="vertical").collect().cast(SCHEMA)  # type: ignore[arg-type]
+
+
+def with_messages(findings: pl.DataFrame) -> pl.DataFrame:
+    """Add ``message``: the catalogue template with {field}, {value} and {limit} filled in."""
+    templates = pl.DataFrame({"error_code": [e.code for e in CATALOGUE],
+                              "template": [e.template for e in CATALOGUE]})
+    msg = (pl.col("template")
+           .str.replace_all("{field}", pl.col("field"), literal=True)
+           .str.replace_all("{value}", pl.col("value"), literal=True)
+           .str.replace_all("{limit}", pl.col("limit"), literal=True))
+    return (findings.join(templates, on="error_code", how="left", maintain_order="left")
+            .with_columns(msg.alias("message")).drop("template"))

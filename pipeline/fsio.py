@@ -1,0 +1,90 @@
+"""Durable, atomic file writes: temporary name in the same folder, fsync, rename, fsync the folder.
+
+Every file cki writes goes through here (DESIGN 3). An fsync error is fatal for the run: it is
+never retried (PostgreSQL's fsyncgate).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import faults
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic(target: Path, write: Callable[[Path], None]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        faults.point("before_rename")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    _atomic(target, lambda tmp: tmp.write_bytes(data))
+
+
+def write_text(target: Path, text: str) -> None:
+    write_bytes(target, text.encode("utf-8"))
+
+
+def write_json(target: Path, obj: object) -> None:
+    write_text(target, json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+
+
+def write_parquet(target: Path, frame: pl.DataFrame) -> None:
+    _atomic(target, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=False))
+
+
+def write_csv(target: Path, frame: pl.DataFrame) -> None:
+    """Write a CSV a spreadsheet cannot execute (OWASP CSV injection) in SPEC 4's conventions."""
+    safe = frame.with_columns(formula_safe(pl.col(c)).alias(c) for c, t in frame.schema.items() if t == pl.String)
+    _atomic(target, lambda tmp: safe.write_csv(tmp, separator=";", quote_style="necessary",
+                                              date_format="%Y-%m-%d", null_value=""))
+
+
+FORMULA_START = r"^[=+\-@\t\r\n\x00]"
+
+
+def formula_safe(cell: pl.Expr) -> pl.Expr:
+    """Prefix a cell that a spreadsheet would read as a formula with a single quote."""
+    return pl.when(cell.str.contains(FORMULA_START)).then(pl.lit("'") + cell).otherwise(cell)
+
+
+def move(source: Path, target: Path) -> None:
+    """Move a file durably; across file systems copy, fsync, then unlink."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != 18:  # EXDEV
+            raise
+        _atomic(target, lambda tmp: tmp.write_bytes(source.read_bytes()))
+        source.unlink()
+    fsync_dir(target.parent)
+    fsync_dir(source.parent)

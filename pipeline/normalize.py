@@ -1,0 +1,36 @@
+"""Normalised match keys of SPEC 5.1, as expressions: names, initials and postcodes."""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def letters_only(text: pl.Expr) -> pl.Expr:
+    """NFKD, diacritics removed, case folded, only letters kept."""
+    return (text.fill_null("").str.normalize("NFKD").str.replace_all(r"\p{M}", "")
+            .str.to_lowercase().str.replace_all(r"[^\p{L}]", ""))
+
+
+def surname_key(prefix: pl.Expr, surname: pl.Expr) -> pl.Expr:
+    """'van der' + 'Berg' and '' + 'Van der Berg' give the same key."""
+    return letters_only(pl.concat_str(prefix.fill_null(""), surname.fill_null("")))
+
+
+def initials_key(initials: pl.Expr) -> pl.Expr:
+    return letters_only(initials)
+
+
+def postcode_key(postcode: pl.Expr) -> pl.Expr:
+    return postcode.str.replace_all(" ", "", literal=True).str.to_uppercase()
+
+
+def match_keys(prefix: str = "") -> list[pl.Expr]:
+    """The key columns of a frame holding the person columns (optionally prefixed)."""
+    c = lambda name: pl.col(prefix + name)  # noqa: E731
+    ini = initials_key(c("initials"))
+    return [
+        surname_key(c("surname_prefix"), c("birth_surname")).alias("surname_key"),
+        ini.alias("initials_key"),
+        ini.str.slice(0, 1).alias("first_initial"),
+        postcode_key(c("postcode")).alias("postcode_key"),
+    ]

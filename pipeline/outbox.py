@@ -1,0 +1,83 @@
+"""Return files for participants (SPEC 4): ``NAME.result.json`` and ``NAME.errors.csv``.
+
+Files are written into a staging folder first and published after the register commit, so a
+participant never sees a result for a night that did not happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import fsio
+from pipeline.findings import with_messages
+
+ERROR_COLUMNS = ["line_no", "error_code", "severity", "field", "message"]
+
+
+@dataclass
+class FileResult:
+    """The outcome of one delivery, as result.json reports it."""
+
+    file: str
+    participant: str
+    kind: str | None
+    records: int
+    accepted: int
+    rejected: int
+    warnings: int
+    errors_by_code: dict[str, int]
+    file_error: tuple[str, str] | None = None
+
+    @property
+    def status(self) -> str:
+        if self.file_error or (self.records and self.accepted == 0):
+            return "REJECTED"
+        return "PARTIAL" if self.rejected else "ACCEPTED"
+
+    def as_json(self, processed_at: str) -> dict:
+        body: dict = {"file": self.file, "participant": self.participant, "kind": self.kind,
+                      "status": self.status, "records": self.records, "accepted": self.accepted,
+                      "rejected": self.rejected, "warnings": self.warnings,
+                      "processed_at": processed_at, "errors_by_code": self.errors_by_code}
+        if self.file_error:
+            body["file_error"] = {"code": self.file_error[0], "message": self.file_error[1]}
+        return body
+
+
+def summarise(name: str, participant: str, kind: str | None, records: int,
+              findings: pl.DataFrame) -> FileResult:
+    """Counts of one file's findings."""
+    rejected = findings.filter(pl.col("severity") == "ERROR")["line_no"].n_unique()
+    warnings = findings.filter(pl.col("severity") == "WARNING").height
+    by_code = findings.group_by("error_code").len().sort("error_code")
+    return FileResult(name, participant, kind, records, records - rejected, rejected, warnings,
+                      dict(zip(by_code["error_code"], by_code["len"], strict=True)))
+
+
+def errors_frame(findings: pl.DataFrame, raw: pl.DataFrame | None, id_column: str,
+                 columns: tuple[str, ...]) -> pl.DataFrame:
+    """One row per finding with its message, then the record's columns as delivered."""
+    others = [c for c in columns if c != id_column]
+    rows = with_messages(findings).sort(["line_no", "error_code", "field"])
+    if raw is None:
+        rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in (id_column, *others))
+    else:
+        rows = rows.join(raw.select("line_no", id_column, *others), on="line_no", how="left",
+                         maintain_order="left")
+    return rows.select("line_no", id_column, "error_code", "severity", "field", "message", *others)
+
+
+def stage(staging: Path, result: FileResult, errors: pl.DataFrame, processed_at: str
+          ) -> list[tuple[Path, str]]:
+    """Write one file's return files into staging; return (staged path, relative target)."""
+    out = []
+    folder = staging / result.participant
+    for suffix, write in ((".errors.csv", lambda p: fsio.write_csv(p, errors)),
+                          (".result.json", lambda p: fsio.write_json(p, result.as_json(processed_at)))):
+        path = folder / (result.file + suffix)
+        write(path)
+        out.append((path, f"{result.participant}/{result.file}{suffix}"))
+    return out

@@ -1,0 +1,54 @@
+"""Text cells → typed columns with Polars. A present cell that does not read is ``INVALID_TYPE``.
+
+Pandera's own coercion stops at the first failing column and cannot read dates on Polars 2
+(research/library_facts.md 1.3), so the casting is done here and Pandera checks the typed frame.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from contracts_schema.columns import TYPE_NAMES, Column
+from pipeline.findings import finding
+
+_INT_TEXT = r"^-?\d{1,15}$"
+_DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def typed_cell(column: Column) -> pl.Expr:
+    """The typed value of one column; null where empty or unreadable."""
+    text = pl.col(column.name)
+    if column.kind == "int":
+        return pl.when(text.str.contains(_INT_TEXT)).then(text.cast(pl.Int64, strict=False))
+    if column.kind == "date":
+        return pl.when(text.str.contains(_DATE_TEXT)).then(text.str.to_date("%Y-%m-%d", strict=False))
+    if column.kind == "bool":
+        lowered = text.str.to_lowercase()
+        return pl.when(lowered == "true").then(True).when(lowered == "false").then(False)
+    return text
+
+
+def bad_flag(column: str) -> str:
+    return f"bad__{column}"
+
+
+def to_typed(raw: pl.DataFrame, columns: tuple[Column, ...], keep: tuple[str, ...]) -> pl.DataFrame:
+    """Typed frame: ``keep`` columns, every column typed, and ``bad__<col>`` for unreadable cells."""
+    typed = [typed_cell(c).alias(c.name) for c in columns]
+    flags = [
+        (pl.col(c.name).is_not_null() & typed_cell(c).is_null()).alias(bad_flag(c.name))
+        for c in columns if c.kind != "str"
+    ]
+    return raw.select(*keep, *typed, *flags)
+
+
+def type_findings(typed: pl.LazyFrame, columns: tuple[Column, ...], raw: pl.LazyFrame,
+                  key: list[str]) -> list[pl.LazyFrame]:
+    """One INVALID_TYPE finding per unreadable cell, quoting the delivered text."""
+    out = []
+    for c in columns:
+        if c.kind == "str":
+            continue
+        bad = typed.filter(pl.col(bad_flag(c.name))).select(key).join(raw.select(*key, c.name), on=key)
+        out.append(finding(bad, "INVALID_TYPE", c.name, pl.col(c.name), TYPE_NAMES[c.kind]))
+    return out

@@ -1,0 +1,120 @@
+"""Attach persons to accepted NEW records and apply person changes (SPEC 5.1).
+
+A NEW attaches to the registered person with the same surname, birth date and full initials; a
+different address is a move. Several such persons: the one whose current or earlier address
+matches, else a new person and a ``PERSON_AMBIGUOUS`` warning. Rows of one night describing
+the same new person become one person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipeline.findings import finding
+from pipeline.normalize import match_keys
+
+PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date",
+                 "postcode", "house_number", "house_number_suffix"]
+ADDRESS = ["postcode", "house_number", "house_number_suffix"]
+MATCH = ["surname_key", "birth_date", "initials_key"]
+ORDER = ["event_date", "file_idx", "line_no"]
+
+PERSONS_SCHEMA = {"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
+                  "surname_key": pl.String(), "initials_key": pl.String(), "first_initial": pl.String(),
+                  "postcode_key": pl.String(), "deceased_date": pl.Date()}
+PERSONS_SCHEMA.update({"birth_date": pl.Date(), "house_number": pl.Int64()})
+ADDRESSES_SCHEMA = {"person_id": pl.Int64(), "postcode_key": pl.String(), "house_number": pl.Int64(),
+                    "house_number_suffix": pl.String(), "valid_from": pl.Date()}
+
+
+@dataclass
+class PersonResult:
+    persons: pl.DataFrame         # the persons table with tonight's new persons
+    attached: pl.DataFrame        # (file_idx, line_no, person_id) of every accepted NEW
+    warnings: pl.LazyFrame
+
+
+def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
+    """Per NEW row: the person it attaches to, or null, and whether it was ambiguous."""
+    cands = new.select("file_idx", "line_no", *MATCH, "postcode_key", "house_number").join(
+        persons.select("person_id", *MATCH), on=MATCH, how="inner")
+    n = cands.group_by("file_idx", "line_no").agg(pl.len().alias("n"), pl.col("person_id").first())
+    single = n.filter(pl.col("n") == 1).select("file_idx", "line_no", "person_id")
+    multi = cands.join(n.filter(pl.col("n") > 1).select("file_idx", "line_no"), on=["file_idx", "line_no"])
+    at_address = multi.join(addresses.select("person_id", "postcode_key", "house_number").unique(),
+                            on=["person_id", "postcode_key", "house_number"], how="semi")
+    by_address = (at_address.group_by("file_idx", "line_no")
+                  .agg(pl.len().alias("n"), pl.col("person_id").min())
+                  .filter(pl.col("n") == 1).select("file_idx", "line_no", "person_id"))
+    ambiguous = (multi.select("file_idx", "line_no").unique()
+                 .join(by_address, on=["file_idx", "line_no"], how="anti")
+                 .with_columns(pl.lit(True).alias("ambiguous")))
+    return (new.select("file_idx", "line_no")
+            .join(pl.concat([single, by_address]), on=["file_idx", "line_no"], how="left")
+            .join(ambiguous, on=["file_idx", "line_no"], how="left")
+            .with_columns(pl.col("ambiguous").fill_null(False)))
+
+
+def _new_persons(unmatched: pl.DataFrame, next_id: int) -> pl.DataFrame:
+    """One new person per group of rows that describe the same person; ids in delivery order."""
+    group = pl.when(pl.col("ambiguous")).then(
+        pl.concat_str(pl.col("postcode_key"), pl.col("house_number").cast(pl.String))).otherwise(pl.lit(""))
+    rows = unmatched.with_columns(group.alias("group_extra"))
+    keys = [*MATCH, "group_extra"]
+    ids = (rows.group_by(keys).agg(pl.struct("file_idx", "line_no").min().alias("first"))
+           .sort("first").with_columns(
+               (pl.int_range(pl.len(), dtype=pl.Int64) + next_id).alias("person_id")).drop("first"))
+    return rows.join(ids, on=keys, how="left").select("file_idx", "line_no", "person_id")
+
+
+def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> PersonResult:
+    """Person ids for accepted NEW rows, new persons, and the addresses they bring."""
+    new = new.with_columns(match_keys())
+    found = _candidates(new, persons, addresses)
+    next_id = int(persons["person_id"].max() or 0) + 1
+    unmatched = new.join(found.filter(pl.col("person_id").is_null()).select("file_idx", "line_no", "ambiguous"),
+                         on=["file_idx", "line_no"])
+    made = _new_persons(unmatched, next_id)
+    attached = pl.concat([found.filter(pl.col("person_id").is_not_null()).select("file_idx", "line_no",
+                                                                                   "person_id"), made])
+    rows = new.join(attached, on=["file_idx", "line_no"])
+    first_rows = rows.join(made, on=["file_idx", "line_no", "person_id"], how="semi").sort(ORDER)
+    created = (first_rows.group_by("person_id", maintain_order=True).first()
+               .select("person_id", *PERSON_FIELDS).with_columns(pl.lit(None, dtype=pl.Date).alias("deceased_date")))
+    warn_rows = new.join(found.filter("ambiguous").select("file_idx", "line_no"), on=["file_idx", "line_no"])
+    warnings = finding(warn_rows.lazy(), "PERSON_AMBIGUOUS", "birth_surname", None, None, "WARNING")
+    return PersonResult(_with_created(persons, created), attached, warnings)
+
+
+def _with_created(persons: pl.DataFrame, created: pl.DataFrame) -> pl.DataFrame:
+    created = created.with_columns(match_keys()).select(list(PERSONS_SCHEMA)).cast(PERSONS_SCHEMA)  # type: ignore[arg-type]
+    return pl.concat([persons, created], how="vertical")
+
+
+def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataFrame
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Fold person reports (NEW and CHANGE rows) and deaths into the persons table.
+
+    ``updates`` has person_id, the ORDER columns and PERSON_FIELDS; per person and field the
+    last non-empty value wins. Returns the new table and every address reported tonight.
+    """
+    latest = updates.sort(ORDER).group_by("person_id").agg(
+        *[pl.col(f).drop_nulls().last().alias(f"u_{f}") for f in PERSON_FIELDS])
+    died = deaths.group_by("person_id").agg(pl.col("event_date").min().alias("u_deceased"))
+    changes = latest.join(died, on="person_id", how="full", coalesce=True)
+    touched = (persons.join(changes, on="person_id", how="inner")
+               .with_columns(*[pl.coalesce(f"u_{f}", f).alias(f) for f in PERSON_FIELDS],
+                             pl.coalesce("deceased_date", "u_deceased").alias("deceased_date"))
+               .with_columns(match_keys()).select(list(PERSONS_SCHEMA)))
+    result = pl.concat([persons.join(changes, on="person_id", how="anti"), touched], how="vertical")
+    return result, reported_addresses(updates)
+
+
+def reported_addresses(updates: pl.DataFrame) -> pl.DataFrame:
+    """Every distinct address a person was reported at, dated by its first report."""
+    rows = updates.filter(pl.col("postcode").is_not_null()).with_columns(match_keys()[3])
+    return (rows.group_by("person_id", "postcode_key", "house_number", "house_number_suffix")
+            .agg(pl.col("event_date").min().alias("valid_from"))
+            .select(list(ADDRESSES_SCHEMA)).cast(ADDRESSES_SCHEMA))  # type: ignore[arg-type]

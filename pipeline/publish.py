@@ -1,0 +1,52 @@
+"""After the commit: publish staged outbox files and archive processed inputs (roll-forward).
+
+The commit recorded this plan in CURRENT; if the run dies half-way, the next run finds CURRENT
+not yet marked published and finishes the plan before doing anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from pipeline import faults, fsio
+
+PUBLISHED = "PUBLISHED"
+
+
+def pending(register_root: Path, manifest: dict) -> bool:
+    marker = register_root / PUBLISHED
+    done = marker.read_text().strip() if marker.exists() else None
+    return bool(manifest.get("run_id")) and done != manifest["run_id"]
+
+
+def carry_out(register_root: Path, manifest: dict) -> None:
+    """Move staged outbox files into place and inputs to the archive; idempotent."""
+    plan = manifest.get("publish") or {}
+    for staged, target in plan.get("outbox", []):
+        if Path(staged).exists():
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, target)
+            fsio.fsync_dir(Path(target).parent)
+        faults.point("publish_file")
+    for source, target, sha in plan.get("archive", []):
+        src = Path(source)
+        if os.path.lexists(src) and _same(src, sha):
+            fsio.move(src, Path(target))
+    fsio.write_text(register_root / PUBLISHED, manifest["run_id"])
+    staging = plan.get("staging")
+    if staging:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _same(path: Path, sha: str | None) -> bool:
+    """Archive only the file that was processed, not a newer one delivered under its name."""
+    if not sha or path.is_symlink() or not path.is_file():
+        return True
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == sha

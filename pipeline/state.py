@@ -1,0 +1,33 @@
+"""The shape of a contract's state, shared by the register and the apply stage."""
+
+from __future__ import annotations
+
+import polars as pl
+
+CONTRACT_KEY = ["participant_code", "contract_number"]
+
+STATE_SCHEMA: dict[str, pl.DataType] = {
+    "contract_type": pl.String(),
+    "amount": pl.Int64(),
+    "start_date": pl.Date(),
+    "theoretical_end_date": pl.Date(),
+    "actual_end_date": pl.Date(),
+    "arrears_open": pl.Boolean(),     # an A not (yet) followed by an H
+    "arrears_since": pl.Date(),       # arrears_since of the open A
+    "ever_arrears": pl.Boolean(),     # an A was ever reported
+    "code5_active": pl.Boolean(),
+    "code1": pl.Boolean(),
+    "code2": pl.Boolean(),
+    "code3": pl.Boolean(),
+    "code4": pl.Boolean(),
+    "valid_from": pl.Date(),          # the state holds from this date on
+}
+STATE_COLUMNS = list(STATE_SCHEMA)
+CONTRACTS_SCHEMA = {"participant_code": pl.String(), "contract_number": pl.String(), **STATE_SCHEMA}
+HISTORY_SCHEMA = {**CONTRACTS_SCHEMA, "valid_to": pl.Date()}
+BORROWERS_SCHEMA = {"participant_code": pl.String(), "contract_number": pl.String(),
+                    "borrower_no": pl.Int64(), "person_id": pl.Int64(), "valid_from": pl.Date()}
+CODES_SCHEMA = {"participant_code": pl.String(), "contract_number": pl.String(), "code": pl.String(),
+                "code_date": pl.Date(), "arrears_since": pl.Date(), "arrears_amount": pl.Int64(),
+                "written_off_amount": pl.Int64(), "final_discharge": pl.Boolean(),
+                "run_id": pl.String(), "file": pl.String(), "line_no": pl.Int64()}

@@ -1,0 +1,155 @@
+"""Per-record checks that need nothing but the record: types, values, required and forbidden fields,
+dates, lateness, duplicates and the participant's contract types.
+
+Checks that depend on the contract type or the register's state run in ``apply``, where the
+contract's type and state are known for every record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+
+from contracts_schema import mutation
+from contracts_schema.codes import CONTRACT_TYPE_CODES, MAX_AGE, MIN_AGE, MIN_WRITE_OFF, REPORTING_DEADLINE_DAYS
+from pipeline.fieldchecks import field_findings
+from pipeline.findings import collect, finding
+from pipeline.parse import bad_flag, type_findings
+
+MT = pl.col("mutation_type")
+KEY = ["file_idx", "line_no"]
+
+
+@dataclass(frozen=True)
+class RunRules:
+    """What the record checks need from the run: its date, the late policy, allowed types."""
+
+    run_date: date
+    late_severity: str                           # ERROR or WARNING
+    allowed_types: dict[str, tuple[str, ...]]    # participant → contract types it may register
+
+
+def present(name: str) -> pl.Expr:
+    """The cell was delivered (typed or not): a bad cell is INVALID_TYPE, never also missing."""
+    expr = pl.col(name).is_not_null()
+    if name in _TYPED:
+        expr = expr | pl.col(bad_flag(name))
+    return expr
+
+
+_TYPED = {c.name for c in mutation.COLUMNS if c.kind != "str"}
+
+
+def _missing(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
+    out = []
+    for mtype, use in mutation.FIELD_USE.items():
+        for name in use["required"]:
+            rows = lf.filter((MT == mtype) & ~present(name))
+            out.append(finding(rows, "MISSING_FIELD", name, None, f"for {mtype}"))
+    for name, codes in mutation.CODE_FIELDS.items():
+        for code, use in codes.items():
+            if use == "R":
+                rows = lf.filter(MT.is_in(["NEW", "CODE"]) & (pl.col("code") == code) & ~present(name))
+                out.append(finding(rows, "MISSING_FIELD", name, None, f"with code {code}"))
+    changeable = mutation.FIELD_USE["CHANGE"]["allowed"]
+    nothing = pl.all_horizontal([~present(c) for c in changeable])
+    out.append(finding(lf.filter((MT == "CHANGE") & nothing), "MISSING_FIELD", "amount", None,
+                       "for CHANGE (a CHANGE must carry at least one field to change)"))
+    for a, b in (("postcode", "house_number"), ("house_number", "postcode")):
+        rows = lf.filter((MT == "CHANGE") & present(a) & ~present(b))
+        out.append(finding(rows, "MISSING_FIELD", b, None, f"when {a} is reported (a move)"))
+    return out
+
+
+def _forbidden(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
+    out = []
+    special = set(mutation.CODE_FIELDS) | {"actual_end_date", "borrower_no"}
+    always = {"participant_code", "contract_number", "mutation_type", "event_date"}
+    for mtype, use in mutation.FIELD_USE.items():
+        allowed = always | special | set(use["required"]) | set(use["allowed"])
+        for name in mutation.COLUMN_NAMES:
+            if name not in allowed:
+                rows = lf.filter((MT == mtype) & present(name))
+                out.append(finding(rows, "FIELD_NOT_ALLOWED", name, pl.col(name), f"for {mtype}"))
+    for name, codes in mutation.CODE_FIELDS.items():
+        ok = MT.is_in(["NEW", "CODE"]) & pl.col("code").is_in(list(codes))
+        limit = "without code " + " or ".join(codes)
+        out.append(finding(lf.filter(present(name) & ~ok.fill_null(False)), "FIELD_NOT_ALLOWED",
+                           name, pl.col(name), limit))
+    return out
+
+
+def _end_dates(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
+    code3 = MT.is_in(["NEW", "CODE"]) & (pl.col("code") == "3")
+    discharge = pl.col("final_discharge").fill_null(False)
+    end = pl.col("actual_end_date")
+    return [
+        finding(lf.filter(present("actual_end_date") & ~(MT == "END") & ~(code3 & discharge)),
+                "END_DATE_NOT_ALLOWED", "actual_end_date", end,
+                pl.when(code3).then(pl.lit("with code 3 without final discharge"))
+                .otherwise(pl.concat_str(pl.lit("with "), MT))),
+        finding(lf.filter(code3 & discharge & ~present("actual_end_date")),
+                "DISCHARGE_WITHOUT_END_DATE", "actual_end_date"),
+        finding(lf.filter((MT == "END") & (end != pl.col("event_date"))), "INVALID_VALUE",
+                "actual_end_date", end, "for END it must equal event_date"),
+        finding(lf.filter((MT == "CODE_END") & (pl.col("code") != "5")), "INVALID_VALUE", "code",
+                pl.col("code"), "only code 5 can be ended with CODE_END"),
+        finding(lf.filter(code3 & (pl.col("written_off_amount") < MIN_WRITE_OFF)),
+                "WRITE_OFF_TOO_SMALL", "written_off_amount", pl.col("written_off_amount"),
+                f"EUR {MIN_WRITE_OFF}"),
+    ]
+
+
+def _dates(lf: pl.LazyFrame, rules: RunRules) -> list[pl.LazyFrame]:
+    out = []
+    for name in ("event_date", "arrears_since", "actual_end_date", "birth_date"):
+        rows = lf.filter(pl.col(name) > rules.run_date)
+        out.append(finding(rows, "FUTURE_DATE", name, pl.col(name), rules.run_date.isoformat()))
+    deadline = rules.run_date - timedelta(days=REPORTING_DEADLINE_DAYS)
+    late = lf.filter((pl.col("kind") != "INIT") & (pl.col("event_date") < deadline))
+    out.append(finding(late, "LATE", "event_date", pl.col("event_date"),
+                       pl.col("event_date").dt.offset_by(f"{REPORTING_DEADLINE_DAYS}d"),
+                       rules.late_severity))
+    age = age_on(pl.col("birth_date"), pl.col("event_date"))
+    out.append(finding(lf.filter((age < MIN_AGE) | (age > MAX_AGE)), "OUT_OF_RANGE", "birth_date",
+                       pl.col("birth_date"),
+                       pl.concat_str(pl.lit(f"age {MIN_AGE} to {MAX_AGE} on event_date, not "),
+                                     age.cast(pl.String))))
+    return out
+
+
+def age_on(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
+    """Age in whole years on a date (birthday reached or not)."""
+    years = on.dt.year() - birth.dt.year()
+    before = (on.dt.month() < birth.dt.month()) | (
+        (on.dt.month() == birth.dt.month()) & (on.dt.day() < birth.dt.day()))
+    return years - before.cast(pl.Int32)
+
+
+def _participant_types(lf: pl.LazyFrame, rules: RunRules) -> list[pl.LazyFrame]:
+    pairs = [f"{p}:{t}" for p, types in rules.allowed_types.items() for t in types]
+    pair = pl.concat_str(pl.col("participant"), pl.lit(":"), pl.col("contract_type"))
+    allowed = pl.col("participant").replace_strict(
+        {p: ", ".join(t) or "none" for p, t in rules.allowed_types.items()}, default="none")
+    known = pl.col("contract_type").is_in(list(CONTRACT_TYPE_CODES))
+    rows = lf.filter((MT == "NEW") & known & ~pair.is_in(pairs))
+    return [finding(rows, "TYPE_NOT_ALLOWED", "contract_type", pl.col("contract_type"), allowed)]
+
+
+def _duplicates(raw: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """A row equal in every column to an earlier row of the same file."""
+    first = pl.col("line_no").min().over(["file_idx", *mutation.COLUMN_NAMES], order_by=None)
+    rows = raw.with_columns(first.alias("first_line")).filter(pl.col("line_no") != pl.col("first_line"))
+    return [finding(rows, "DUPLICATE_RECORD", "", None, pl.col("first_line"))]
+
+
+def record_findings(typed: pl.DataFrame, raw: pl.DataFrame, rules: RunRules) -> pl.DataFrame:
+    """Every finding of the per-record checks for the night's mutation records."""
+    lf, raw_lf = typed.lazy(), raw.lazy()
+    parts = [field_findings(typed, mutation.MutationRecord).lazy()]
+    parts += type_findings(lf, mutation.COLUMNS, raw_lf, KEY)
+    parts += _missing(lf) + _forbidden(lf) + _end_dates(lf) + _dates(lf, rules)
+    parts += _participant_types(lf, rules) + _duplicates(raw_lf)
+    return collect(parts)
