@@ -65,7 +65,7 @@ def write_config(out: Path, parts: pl.DataFrame) -> None:
             for row in parts.iter_rows(named=True)  # 40 rows of configuration, not records
         ],
     }
-    text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=120)
+    text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=120, default_flow_style=None)
     (out / "config.yaml").write_text(text, encoding="utf-8")
 
 

@@ -19,11 +19,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Paths(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+class Paths(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     inbox: str = "inbox"
     outbox: str = "outbox"
-    register: str = "register"  # noqa: shadows BaseModel attribute name only in pydantic's warning
+    register_folder: str = Field(default="register", alias="register")
     archive: str = "archive"
 
 
@@ -98,7 +98,8 @@ class Config:
         self.participants = {p.code: p for p in settings.participants}
 
     def path(self, name: str) -> Path:
-        return (self.base / getattr(self.settings.paths, name)).resolve()
+        attribute = "register_folder" if name == "register" else name
+        return (self.base / getattr(self.settings.paths, attribute)).resolve()
 
     @property
     def inbox(self) -> Path:
@@ -124,7 +125,7 @@ class Config:
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    key = ".".join(str(p) for p in first["loc"]).replace("register_folder", "register") or "(top level)"
     reason = first["msg"]
     if first["type"] == "extra_forbidden":
         reason = "unknown key"

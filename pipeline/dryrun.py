@@ -1,0 +1,36 @@
+"""``cki validate``: a participant's dry run of one file against the current register.
+
+The same whole-file and record checks as a night, including the register's state (unknown
+contracts, sequences, duplicates); nothing is applied and nothing is committed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pipeline import fsio
+from pipeline.config import Config
+from pipeline.errors import CkiError
+from pipeline.intake import NAME_PATTERN, Delivery
+from pipeline.night import evaluate
+from pipeline.outbox import FileResult
+from pipeline.register import Register, locked
+
+
+def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tuple[FileResult, Path]:
+    if not file.exists() and not file.is_symlink():
+        raise CkiError(f"no such file: {file}")
+    match = NAME_PATTERN.match(file.name)
+    folder = match["participant"] if match else file.parent.name
+    delivery = Delivery(file, folder, file.name)
+    with locked(config.register):
+        per_file, _ = evaluate([delivery], Register(config.register), config, run_date, "dry-run")
+    if not per_file:
+        raise CkiError("consultation (RAAD) files cannot be validated in this version")
+    _, result, errors = per_file[0]
+    target = out if out is not None else file.with_name(file.name + ".errors.csv")
+    if target.is_dir():
+        target = target / (file.name + ".errors.csv")
+    fsio.write_csv(target, errors)
+    return result, target
