@@ -105,7 +105,7 @@ def apply_records(records: pl.DataFrame, state: pl.DataFrame, run_date: date) ->
     ranked = records.sort(["file_idx", "event_date", "line_no"]).with_columns(
         pl.int_range(pl.len(), dtype=pl.Int32).over(CONTRACT_KEY).alias("step"))
     accepted_parts, version_parts, finding_parts = [], [], []
-    steps = int(ranked["step"].max() or -1) + 1 if ranked.height else 0
+    steps = int(ranked["step"].max()) + 1 if ranked.height else 0  # type: ignore[arg-type]
     for step in range(steps):
         frame = _step_frame(ranked.filter(pl.col("step") == step), state, types)
         found = collect(state_findings(frame.lazy(), run_date))

@@ -36,6 +36,7 @@ class Workspace:
 
     def __init__(self, root: Path, **settings: object) -> None:
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         config = {"paths": {"inbox": "inbox", "outbox": "outbox", "register": "register", "archive": "archive"},
                   "pc4_gemeente": "pc4.csv", "timezone": "Europe/Amsterdam", "late_records": "reject",
                   "participants": PARTICIPANTS, **settings}

@@ -1,0 +1,105 @@
+"""``cki run`` as an operator meets it: exit codes, the lock, re-runs, config mistakes."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import polars as pl
+
+from tests.conftest import RUN_DATE, Workspace, new, record
+
+
+def test_second_run_while_locked_stops_with_a_clear_message(ws: Workspace) -> None:
+    """A run that finds the lock held exits non-zero, says why, and changes nothing."""
+    ws.deliver([new("C1")])
+    (ws.root / "register").mkdir()
+    fd = os.open(ws.root / "register" / ".lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        proc = ws.cki("run", "--config", str(ws.config), "--date", RUN_DATE.isoformat())
+    finally:
+        os.close(fd)
+    assert proc.returncode == 3
+    assert "another cki run holds the register lock" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (ws.root / "register" / "CURRENT").exists()
+
+
+def test_rerun_with_nothing_new_changes_nothing(ws: Workspace) -> None:
+    """Running the same night again leaves every register byte as it was."""
+    ws.deliver([new("C1")])
+    assert ws.run() == 0
+    register = ws.root / "register"
+    before = {p: p.read_bytes() for p in register.rglob("*") if p.is_file() and p.name != ".lock"}
+    assert ws.run() == 0
+    after = {p: p.read_bytes() for p in register.rglob("*") if p.is_file() and p.name != ".lock"}
+    assert before == after
+
+
+def test_run_exits_zero_when_files_are_rejected(ws: Workspace) -> None:
+    ws.deliver([record("NOPE", "END", actual_end_date="2026-11-15")])
+    ws.deliver([new("X")], name="rubbish.csv")
+    assert ws.run() == 0
+
+
+def test_run_summary_names_files_and_counts_only(ws: Workspace) -> None:
+    """The operator's output carries counts and file names, never names or birth dates."""
+    ws.deliver([new("C1", birth_surname="Zwanenburg", birth_date="1961-02-03")])
+    proc = ws.cki("run", "--config", str(ws.config), "--date", RUN_DATE.isoformat())
+    assert proc.returncode == 0
+    out = proc.stdout + proc.stderr
+    assert "BANK1_MUT_20261123_000001.csv" in out and "ACCEPTED" in out
+    assert "Zwanenburg" not in out and "1961-02-03" not in out
+
+
+def test_unknown_config_key_names_the_key(ws: Workspace) -> None:
+    ws.config.write_text(ws.config.read_text() + "late_record: accept\n")
+    proc = ws.cki("run", "--config", str(ws.config))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "cki: config.yaml: late_record: unknown key"
+
+
+def test_bad_config_value_names_the_key(ws: Workspace) -> None:
+    ws.config.write_text(ws.config.read_text().replace("late_records: reject", "late_records: maybe"))
+    proc = ws.cki("run", "--config", str(ws.config))
+    assert proc.returncode == 2
+    assert "late_records" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_bad_participant_code_in_config(ws: Workspace) -> None:
+    ws.config.write_text(ws.config.read_text().replace("code: BANK1", "code: bank-1"))
+    proc = ws.cki("run", "--config", str(ws.config))
+    assert proc.returncode == 2 and "participants.0.code" in proc.stderr
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path)
+    proc = ws.cki("run", "--config", str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 2 and "config file not found" in proc.stderr
+
+
+def test_same_person_in_two_files_of_one_night_is_one_person(ws: Workspace) -> None:
+    """Two contracts of one borrower, delivered by two participants the same night."""
+    ws.deliver([new("C1")])
+    ws.deliver([new("V1", participant_code="SHOP1", contract_type="VK", amount="800",
+                    theoretical_end_date=None)], participant="SHOP1")
+    assert ws.run() == 0
+    assert ws.table("persons").height == 1
+    assert ws.table("borrowers")["person_id"].n_unique() == 1
+
+
+def test_validate_is_a_dry_run(ws: Workspace) -> None:
+    """cki validate writes the errors file and applies nothing; exit 1 when not valid."""
+    good = ws.deliver([new("C1")])
+    bad = ws.deliver([new("C2", amount="999999")])
+    folder = ws.root / "inbox" / "BANK1"
+    proc = ws.cki("validate", str(folder / good), "--config", str(ws.config), "--date", RUN_DATE.isoformat())
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = ws.cki("validate", str(folder / bad), "--config", str(ws.config), "--date", RUN_DATE.isoformat())
+    assert proc.returncode == 1
+    errors = pl.read_csv(folder / f"{bad}.errors.csv", separator=";", infer_schema=False)
+    assert errors["error_code"].to_list() == ["OUT_OF_RANGE"]
+    assert not (ws.root / "register" / "CURRENT").exists()
