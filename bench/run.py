@@ -159,24 +159,42 @@ def find_cki(explicit: str | None) -> str | None:
 # ---------------------------------------------------------------- checks
 
 def check_outputs(run: Path, manifest: dict) -> dict:
-    """result.json per input file (accepted + rejected == records) and answer rows per request."""
-    problems, totals = [], {}
+    """result.json per input file (accepted + rejected == records) and answer rows per request.
+
+    Consultation counts as "not available" when no RAAD file has any output yet.
+    """
+    problems, notes, totals, missing_raad = [], set(), {}, []
     answers = {"files": 0, "rows": 0, "requests": 0}
     for entry in manifest["files"]:
         name = Path(entry["file"])
         outbox = run / "outbox" / entry["participant"]
-        result_path = outbox / f"{name.stem}.result.json"
-        result = _read_json(result_path)
+        result = _read_json(output_path(outbox, name, "result.json", notes))
         if result is None:
-            problems.append(f"{name.name}: no readable {result_path.name}")
+            target = missing_raad if entry["kind"] == "RAAD" else problems
+            target.append(f"{name.name}: no readable {name.stem}.result.json")
             continue
         _check_result(name.name, entry, result, problems)
         _add_totals(totals.setdefault(entry["kind"], {}), result)
         if entry["kind"] == "RAAD":
-            _check_answer(outbox / f"{name.stem}.answer.csv", entry, answers, problems)
-    consultation = "not available" if answers["files"] == 0 else answers
+            _check_answer(output_path(outbox, name, "answer.csv", notes), entry, answers, problems)
+    n_raad = sum(1 for entry in manifest["files"] if entry["kind"] == "RAAD")
+    if len(missing_raad) < n_raad:
+        problems += missing_raad
+    consultation = answers if answers["files"] else f"not available ({len(missing_raad)} of {n_raad} RAAD files without result)"
     return {"ok": not problems, "problems": problems[:50], "problem_count": len(problems),
-            "totals": totals, "consultation": consultation}
+            "notes": sorted(notes), "totals": totals, "consultation": consultation}
+
+
+def output_path(outbox: Path, name: Path, suffix: str, notes: set[str]) -> Path:
+    """outbox/P/NAME.<suffix> (SPEC section 4); falls back to NAME.ext.<suffix>, noting it."""
+    spec = outbox / f"{name.stem}.{suffix}"
+    if spec.exists():
+        return spec
+    with_ext = outbox / f"{name.name}.{suffix}"
+    if with_ext.exists():
+        notes.add(f"outputs are named NAME.ext.{suffix}; SPEC section 4 says NAME.{suffix}")
+        return with_ext
+    return spec
 
 
 def _read_json(path: Path) -> dict | None:

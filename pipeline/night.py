@@ -43,8 +43,9 @@ def run_rules(config: Config, run_date: date) -> RunRules:
 def ledger_of(reg: Register) -> Ledger:
     files = reg.read("files").filter(pl.col("file_error").is_null())
     last = files.group_by("participant", "kind").agg(pl.col("seq").max())
+    keys = zip(last["participant"], last["kind"], strict=True)
     return Ledger(dict(zip(files["sha256"], files["file"], strict=True)),
-                  {(r[0], r[1]): r[2] for r in last.iter_rows()})
+                  dict(zip(keys, last["seq"], strict=True)))
 
 
 def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date: date,
@@ -58,26 +59,41 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
                  sum(d.frame.height for _, d in muts if d.frame is not None), len(muts))
         outcome = process_mutations(combine(muts), {i: d.name for i, d in muts}, reg,
                                     run_rules(config, run_date), run_id)
+    by_file = _split_by_file(outcome)
     out = []
     for i, d in enumerate(deliveries):
         if d.kind == "RAAD" and d.ok:
             continue
-        out.append((d, *_file_outcome(i, d, outcome)))
+        out.append((d, *_file_outcome(i, d, by_file.get(i))))
     return out, outcome
 
 
-def _file_outcome(i: int, d: Delivery, outcome: MutationOutcome | None) -> tuple[FileResult, pl.DataFrame]:
+def _split_by_file(outcome: MutationOutcome | None) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, int]]:
+    """Per file: its findings, the delivered rows those findings name, and its record count."""
+    if outcome is None:
+        return {}
+    counts = outcome.raw.group_by("file_idx").len()
+    named = outcome.raw.join(outcome.findings.select("file_idx", "line_no").unique(),
+                             on=["file_idx", "line_no"], how="semi")
+    findings = outcome.findings.partition_by("file_idx", as_dict=True)
+    rows = named.partition_by("file_idx", as_dict=True)
+    empty_f, empty_r = outcome.findings.clear(), named.clear()
+    return {i: (findings.get((i,), empty_f), rows.get((i,), empty_r), n)
+            for i, n in zip(counts["file_idx"], counts["len"], strict=True)}
+
+
+def _file_outcome(i: int, d: Delivery, part: tuple[pl.DataFrame, pl.DataFrame, int] | None
+                  ) -> tuple[FileResult, pl.DataFrame]:
     contract = request if d.kind == "RAAD" else mutation
     id_column = "request_id" if d.kind == "RAAD" else "contract_number"
-    if not d.ok or outcome is None:
+    if not d.ok or part is None:
         records = d.frame.height if d.frame is not None else 0
         result = FileResult(d.name, d.folder, d.kind, records, 0, records, 0, {}, d.file_error)
         empty = pl.DataFrame(schema=FINDING_SCHEMA)
         return result, errors_frame(empty, None, id_column, contract.COLUMN_NAMES)
-    found = outcome.findings.filter(pl.col("file_idx") == i)
-    raw = outcome.raw.filter(pl.col("file_idx") == i)
-    result = summarise(d.name, d.folder, d.kind, raw.height, found)
-    return result, errors_frame(found, raw, id_column, contract.COLUMN_NAMES)
+    found, rows, records = part
+    result = summarise(d.name, d.folder, d.kind, records, found)
+    return result, errors_frame(found, rows, id_column, contract.COLUMN_NAMES)
 
 
 def run_night(config: Config, run_date: date) -> NightResult:

@@ -1,0 +1,47 @@
+"""The file contract has one source: contracts_schema. Docs are generated from it and kept in step."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from contracts_schema.errors import CATALOGUE
+from contracts_schema.reference import render
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_file_format_reference_is_up_to_date() -> None:
+    """docs/file-format.md is what `cki file-format` prints; regenerate it when this fails."""
+    assert (ROOT / "docs" / "file-format.md").read_text() == render()
+
+
+def test_every_error_code_is_in_the_reference() -> None:
+    text = render()
+    assert all(f"`{e.code}`" in text for e in CATALOGUE)
+
+
+def test_spec_error_codes_are_all_in_the_catalogue() -> None:
+    spec = (ROOT.parent / "shared" / "SPEC.md")
+    if not spec.exists():
+        return
+    section = spec.read_text().split("### 4.1 Error codes")[1].split("`late_records`")[0]
+    named = {w.strip("`,") for w in section.split() if w.startswith("`") and w.strip("`,").isupper()}
+    assert named <= {e.code for e in CATALOGUE}
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in ("cki run", "cki validate", "cki schedule", "cki demo", "cki file-format"):
+        assert command in readme
+
+
+def test_contracts_schema_imports_nothing_from_pipeline() -> None:
+    """Declare here, execute there: the contract never depends on the processor."""
+    for path in (ROOT / "contracts_schema").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("pipeline"), path.name
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("pipeline") for a in node.names), path.name
