@@ -59,14 +59,16 @@ def schedule(config_path: Path) -> int:
 
 
 def demo(folder: Path, run_date: date | None) -> int:
-    from pipeline.demo_data import write_demo_workspace
+    from pipeline.demo_data import draft_path, write_demo_workspace
 
     run_date = run_date or today_in("Europe/Amsterdam")
     config_path = write_demo_workspace(folder, run_date)
     print(f"demo workspace: {folder.resolve()}")
     code = run(config_path, run_date)
-    print(f"\nlook at {folder}/outbox/<participant>/*.errors.csv for every rejected record and why,\n"
-          f"and try: cki validate {folder}/archive/{run_date}/BANK1/<file> --config {config_path}")
+    draft = draft_path(folder, run_date)
+    print(f"\nEvery rejected record and why: {folder}/outbox/<participant>/*.errors.csv\n"
+          f"A participant's dry run of a draft delivery (nothing is applied):\n"
+          f"  .venv/bin/cki validate {draft} --config {config_path} --date {run_date}")
     return code
 
 

@@ -299,6 +299,16 @@ def write_demo_workspace(root: Path, run_date: date) -> Path:
     _write(inbox / "WINKEL1" / "levering november.csv", "WINKEL1",
            [_new("WK-100240", "VK", ago(2), who("meijer"), 900)])
 
+    # A draft of tomorrow's delivery, outside the inbox, to try `cki validate` on.
+    _write(draft_path(root, run_date), "BANK1", [
+        _rec("BK-RK-0002", "CHANGE", ago(1), amount=9000),
+        _rec("BK-RK-0007", "CHANGE", ago(1), amount=150000),   # OUT_OF_RANGE: RK limit max 100000
+    ])
     (root / "outbox").mkdir(exist_ok=True)
     (root / "archive").mkdir(exist_ok=True)
     return config_path
+
+
+def draft_path(root: Path, run_date: date) -> Path:
+    """Where the demo leaves a draft delivery for the participant's dry run."""
+    return Path(root) / "drafts" / f"BANK1_MUT_{run_date:%Y%m%d}_000003.csv"

@@ -43,6 +43,7 @@ class Delivery:
     file_error: tuple[str, str] | None = None
     frame: pl.DataFrame | None = None
     columns: list[str] = field(default_factory=list)
+    records: int = 0          # data rows read, also when the file is then rejected whole
 
     @property
     def ok(self) -> bool:
@@ -155,7 +156,7 @@ def _read_records(d: Delivery, data: bytes, ext: str) -> None:
     except _Unreadable as exc:
         return d.reject(exc.code, value=exc.reason, limit="CSV" if ext == "csv" else "Parquet")
     names, required = _contract(d.kind or "")
-    d.columns = frame.columns
+    d.columns, d.records = frame.columns, frame.height
     problem = _header_problem(frame.columns, names, required)
     if problem:
         return d.reject("FILE_HEADER", value=problem)

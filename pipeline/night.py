@@ -87,8 +87,7 @@ def _file_outcome(i: int, d: Delivery, part: tuple[pl.DataFrame, pl.DataFrame, i
     contract = request if d.kind == "RAAD" else mutation
     id_column = "request_id" if d.kind == "RAAD" else "contract_number"
     if not d.ok or part is None:
-        records = d.frame.height if d.frame is not None else 0
-        result = FileResult(d.name, d.folder, d.kind, records, 0, records, 0, {}, d.file_error)
+        result = FileResult(d.name, d.folder, d.kind, d.records, 0, d.records, 0, {}, d.file_error)
         empty = pl.DataFrame(schema=FINDING_SCHEMA)
         return result, errors_frame(empty, None, id_column, contract.COLUMN_NAMES)
     found, rows, records = part
