@@ -35,6 +35,8 @@ def sql_list(paths: list[str]) -> str:
 def connect(out: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"SET temp_directory = '{out / 'tmp'}'")
+    # The register needs no file order; keeping it costs DuckDB about 4x the memory.
+    con.execute("SET preserve_insertion_order = false")
     return con
 
 
@@ -42,8 +44,9 @@ def load(workspace: Path, out: Path) -> dict:
     """All INIT files → out/contracts.parquet."""
     con = connect(out)
     target = out / "contracts.parquet"
-    con.execute(f"COPY (SELECT * FROM read_csv({sql_list(files_of(workspace, 'INIT'))}, {CSV})) "
-                f"TO '{target}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT * FROM read_csv({sql_list(files_of(workspace, 'INIT'))}, {CSV})) TO '{target}' (FORMAT parquet)"
+    )
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0]
     return {"step": "load", "register_rows": rows}
 
@@ -63,7 +66,7 @@ def night(workspace: Path, out: Path) -> dict:
     con.execute(f"""
         COPY (
             WITH requests AS (
-                SELECT * FROM read_csv({sql_list(files_of(workspace, 'RAAD'))}, {CSV}, filename=true)
+                SELECT * FROM read_csv({sql_list(files_of(workspace, "RAAD"))}, {CSV}, filename=true)
             ),
             persons AS (
                 SELECT participant_code, contract_number, contract_type, amount, event_date,
@@ -74,11 +77,15 @@ def night(workspace: Path, out: Path) -> dict:
                    p.amount, p.event_date, p.initials, p.postcode, p.house_number
             FROM requests q LEFT JOIN persons p
               ON p.birth_surname = q.birth_surname AND p.birth_date = q.birth_date
-        ) TO '{out / 'answers.parquet'}' (FORMAT parquet)""")
+        ) TO '{out / "answers.parquet"}' (FORMAT parquet)""")
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0]
     answers = con.execute(f"SELECT count(*) FROM read_parquet('{out / 'answers.parquet'}')").fetchone()[0]
-    return {"step": "night", "mutation_rows": con.execute("SELECT count(*) FROM mut").fetchone()[0],
-            "register_rows": rows, "answer_rows": answers}
+    return {
+        "step": "night",
+        "mutation_rows": con.execute("SELECT count(*) FROM mut").fetchone()[0],
+        "register_rows": rows,
+        "answer_rows": answers,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,8 +11,7 @@ TYPES = ("AK", "RK", "VK", "OA", "SR", "HY", "HO", "RH", "RN", "RO")
 # Share of all contracts per type (about half RK, a third AK, then the rest).
 TYPE_SHARE = (0.33, 0.49, 0.05, 0.035, 0.025, 0.015, 0.003, 0.02, 0.015, 0.012)
 # Days that must pass between arrears_since and the date code A is reported (SPEC section 1).
-ARREARS_PERIOD = {"AK": 60, "RK": 60, "VK": 90, "OA": 60, "SR": 60,
-                  "HY": 120, "HO": 120, "RH": 60, "RN": 60, "RO": 120}
+ARREARS_PERIOD = {"AK": 60, "RK": 60, "VK": 90, "OA": 60, "SR": 60, "HY": 120, "HO": 120, "RH": 60, "RN": 60, "RO": 120}
 NEGATIVE_ONLY = ("HY", "HO", "RO")
 POSITIVE = ("AK", "RK", "VK", "OA", "RH", "RN")
 
@@ -27,13 +26,26 @@ CATEGORIES = {
     "GEMEENTE": ((1, 1, 0.5, 0.5), (0.3, 0, 0, 0, 5, 0, 0, 0, 0, 0.5)),
     "OVERIG": ((1, 0.5, 0.5), (0.3, 0.3, 0.1, 0, 1, 0, 0, 0, 0, 2)),
 }
-CODE_STEM = {"BANK": "BANK", "FINANCIERINGSMAATSCHAPPIJ": "FIN", "THUISWINKEL": "THUIS",
-             "HYPOTHEEKVERSTREKKER": "HYPO", "CREDITCARD": "CC", "LEASE": "LEASE",
-             "GEMEENTE": "GEM", "OVERIG": "OVR"}
-NAME_STEM = {"BANK": "Voorbeeldbank", "FINANCIERINGSMAATSCHAPPIJ": "Krediet Financiering",
-             "THUISWINKEL": "Postorder Thuiswinkel", "HYPOTHEEKVERSTREKKER": "Hypotheekfonds",
-             "CREDITCARD": "Kaart Services", "LEASE": "Autolease", "GEMEENTE": "Kredietbank gemeente",
-             "OVERIG": "Overige Verstrekker"}
+CODE_STEM = {
+    "BANK": "BANK",
+    "FINANCIERINGSMAATSCHAPPIJ": "FIN",
+    "THUISWINKEL": "THUIS",
+    "HYPOTHEEKVERSTREKKER": "HYPO",
+    "CREDITCARD": "CC",
+    "LEASE": "LEASE",
+    "GEMEENTE": "GEM",
+    "OVERIG": "OVR",
+}
+NAME_STEM = {
+    "BANK": "Voorbeeldbank",
+    "FINANCIERINGSMAATSCHAPPIJ": "Krediet Financiering",
+    "THUISWINKEL": "Postorder Thuiswinkel",
+    "HYPOTHEEKVERSTREKKER": "Hypotheekfonds",
+    "CREDITCARD": "Kaart Services",
+    "LEASE": "Autolease",
+    "GEMEENTE": "Kredietbank gemeente",
+    "OVERIG": "Overige Verstrekker",
+}
 
 
 def participants() -> pl.DataFrame:
@@ -41,9 +53,15 @@ def participants() -> pl.DataFrame:
     rows = []
     for category, (sizes, affinity) in CATEGORIES.items():
         for i, size in enumerate(sizes, start=1):
-            rows.append({"code": f"{CODE_STEM[category]}{i:02d}", "name": f"{NAME_STEM[category]} {i}",
-                         "category": category, "size": float(size),
-                         **{t: size * a for t, a in zip(TYPES, affinity, strict=True)}})
+            rows.append(
+                {
+                    "code": f"{CODE_STEM[category]}{i:02d}",
+                    "name": f"{NAME_STEM[category]} {i}",
+                    "category": category,
+                    "size": float(size),
+                    **{t: size * a for t, a in zip(TYPES, affinity, strict=True)},
+                }
+            )
     return pl.DataFrame(rows).with_row_index("p")
 
 
@@ -60,8 +78,14 @@ def write_config(out: Path, parts: pl.DataFrame) -> None:
         "archive_days": 90,
         "max_file_bytes": 4294967296,
         "participants": [
-            {"code": row["code"], "name": row["name"], "category": row["category"],
-             "may_register": True, "may_consult": True, "contract_types": list(TYPES)}
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "category": row["category"],
+                "may_register": True,
+                "may_consult": True,
+                "contract_types": list(TYPES),
+            }
             for row in parts.iter_rows(named=True)  # 40 rows of configuration, not records
         ],
     }

@@ -8,7 +8,6 @@ number built from the id is unique per participant.
 from __future__ import annotations
 
 import polars as pl
-
 from gen_config import ARREARS_PERIOD, NEGATIVE_ONLY, POSITIVE, TYPE_SHARE, TYPES
 from gen_rng import Rng, pick, weighted_index
 
@@ -55,21 +54,31 @@ def start_day(rng: Rng, last_day: int, years: float) -> pl.Expr:
 
 def amount(rng: Rng) -> pl.Expr:
     """Whole euros per SPEC section 1's table; HY/HO empty, VK kept >= 500, SR sometimes empty or 0."""
+
     def log_amount(low: float, high: float, step: int) -> pl.Expr:
         raw = rng.log_uniform(KEY, "amount", low, high) / step
         return (raw.round() * step).cast(pl.Int64)
 
     ctype, u = pl.col("contract_type"), rng.uniform(KEY, "amount.kind")
     return (
-        pl.when(ctype == "AK").then(log_amount(1000, 75000, 100))
-        .when(ctype == "RK").then(pick(RK_LIMITS, rng.choice(KEY, "rk.limit", RK_LIMIT_WEIGHTS), pl.Int64))
-        .when(ctype == "VK").then(log_amount(500, 6000, 1))
-        .when(ctype == "OA").then(log_amount(5000, 90000, 10))
-        .when((ctype == "SR") & (u < 0.2)).then(pl.lit(None, dtype=pl.Int64))
-        .when((ctype == "SR") & (u < 0.3)).then(pl.lit(0, dtype=pl.Int64))
-        .when(ctype == "SR").then(log_amount(1000, 60000, 1))
-        .when(ctype.is_in(["RH", "RN"])).then(log_amount(2000, 120000, 1))
-        .when(ctype == "RO").then(log_amount(500, 60000, 1))
+        pl.when(ctype == "AK")
+        .then(log_amount(1000, 75000, 100))
+        .when(ctype == "RK")
+        .then(pick(RK_LIMITS, rng.choice(KEY, "rk.limit", RK_LIMIT_WEIGHTS), pl.Int64))
+        .when(ctype == "VK")
+        .then(log_amount(500, 6000, 1))
+        .when(ctype == "OA")
+        .then(log_amount(5000, 90000, 10))
+        .when((ctype == "SR") & (u < 0.2))
+        .then(pl.lit(None, dtype=pl.Int64))
+        .when((ctype == "SR") & (u < 0.3))
+        .then(pl.lit(0, dtype=pl.Int64))
+        .when(ctype == "SR")
+        .then(log_amount(1000, 60000, 1))
+        .when(ctype.is_in(["RH", "RN"]))
+        .then(log_amount(2000, 120000, 1))
+        .when(ctype == "RO")
+        .then(log_amount(500, 60000, 1))
         .otherwise(pl.lit(None, dtype=pl.Int64))
     )
 
@@ -82,11 +91,16 @@ def theoretical_end(rng: Rng) -> pl.Expr:
         return rng.integers(KEY, "ted.months", low, high)
 
     n_months = (
-        pl.when(ctype == "AK").then(months(6, 120))
-        .when(ctype == "SR").then(months(18, 36))
-        .when((ctype == "OA") & (u < 0.6)).then(months(24, 60))
-        .when(ctype.is_in(["RH", "RN"]) & (u < 0.5)).then(months(60, 180))
-        .when((ctype == "RO") & (u < 0.3)).then(months(6, 60))
+        pl.when(ctype == "AK")
+        .then(months(6, 120))
+        .when(ctype == "SR")
+        .then(months(18, 36))
+        .when((ctype == "OA") & (u < 0.6))
+        .then(months(24, 60))
+        .when(ctype.is_in(["RH", "RN"]) & (u < 0.5))
+        .then(months(60, 180))
+        .when((ctype == "RO") & (u < 0.3))
+        .then(months(6, 60))
     )
     start = pl.col("start").cast(pl.Date)
     return start.dt.offset_by(pl.format("{}mo", n_months)).cast(pl.Int32)
@@ -102,6 +116,18 @@ def rk_min_arrears() -> pl.Expr:
     return pl.max_horizontal((pl.col("amount") + 9) // 10, pl.lit(500, dtype=pl.Int64))
 
 
+def rk_arrears(rng: Rng, stream: str) -> pl.Expr:
+    """RK arrears: the minimum plus up to 15 % of the limit."""
+    extra = (rng.uniform(KEY, stream) * pl.col("amount") * 0.15).floor().cast(pl.Int64)
+    return rk_min_arrears() + extra
+
+
+def ro_arrears(rng: Rng) -> pl.Expr:
+    """RO arrears: 5–55 % of the amount, at least 500."""
+    share = 0.05 + 0.5 * rng.uniform(KEY, "a.amount")
+    return pl.max_horizontal(pl.lit(500, dtype=pl.Int64), (pl.col("amount") * share).round().cast(pl.Int64))
+
+
 def load_arrears(rng: Rng, load_day: int) -> list[pl.Expr]:
     """Code A: on the NEW of negative-only types; for 4.5 % of positive contracts a later CODE row."""
     ctype, start = pl.col("contract_type"), pl.col("start").cast(pl.Int64)
@@ -111,10 +137,7 @@ def load_arrears(rng: Rng, load_day: int) -> list[pl.Expr]:
     since_pos = start + 30 + rng.integers(KEY, "a.since", 0, room.clip(lower_bound=0))
     wait = rng.integers(KEY, "a.wait", 0, pl.min_horizontal(load_day - since_pos - period(), 60).clip(lower_bound=0))
     since_neg = start - 120 - rng.integers(KEY, "a.before", 0, 300)
-    a_amount = (
-        pl.when(ctype == "RK").then(rk_min_arrears() + (rng.uniform(KEY, "a.amount") * pl.col("amount") * 0.15).floor().cast(pl.Int64))
-        .when(ctype == "RO").then(pl.max_horizontal(500, (pl.col("amount") * (0.05 + 0.5 * rng.uniform(KEY, "a.amount"))).round().cast(pl.Int64)))
-    )
+    a_amount = pl.when(ctype == "RK").then(rk_arrears(rng, "a.amount")).when(ctype == "RO").then(ro_arrears(rng))
     return [
         pl.when(negative).then(since_neg).when(positive).then(since_pos).cast(pl.Int32).alias("a_since"),
         pl.when(negative).then(start).when(positive).then(since_pos + period() + wait).cast(pl.Int32).alias("a_date"),
@@ -137,8 +160,9 @@ def load_end(rng: Rng, load_day: int) -> pl.Expr:
     return pl.when(ok).then(lower + rng.integers(KEY, "end.day", 0, load_day - lower)).cast(pl.Int32)
 
 
-def load_contracts(rng: Rng, n: int, n_persons: int, parts: pl.DataFrame,
-                   birth: pl.Series, load_day: int) -> pl.DataFrame:
+def load_contracts(
+    rng: Rng, n: int, n_persons: int, parts: pl.DataFrame, birth: pl.Series, load_day: int
+) -> pl.DataFrame:
     """The whole initial portfolio with its load events (a_*, h_date, end_date)."""
     frame = contract_core(rng, 0, n, parts).with_columns(load_borrowers(rng, n_persons))
     frame = frame.with_columns(bd1=birth.gather(frame["b1"]), bd2=_gather_nullable(birth, frame["b2"]))
@@ -150,6 +174,8 @@ def load_contracts(rng: Rng, n: int, n_persons: int, parts: pl.DataFrame,
 
 def _gather_nullable(values: pl.Series, index: pl.Series) -> pl.Series:
     """values[index] with null where index is null."""
-    return pl.select(pl.lit(values).gather(index.fill_null(0)).alias("v"), index.alias("i")).select(
-        pl.when(pl.col("i").is_not_null()).then(pl.col("v"))
-    ).to_series()
+    return (
+        pl.select(pl.lit(values).gather(index.fill_null(0)).alias("v"), index.alias("i"))
+        .select(pl.when(pl.col("i").is_not_null()).then(pl.col("v")))
+        .to_series()
+    )

@@ -6,9 +6,8 @@ uniform per contract, so the kinds never conflict (no END and CODE on one contra
 
 from __future__ import annotations
 
-import polars as pl
-
 import gen_contracts as gc
+import polars as pl
 from gen_config import POSITIVE
 from gen_people import address
 from gen_rng import Rng, pick
@@ -17,8 +16,7 @@ from gen_rows import PERSON_COLUMNS, with_person
 KEY = gc.KEY
 WINDOW_DAYS = 20
 # Share of the night's rows per kind (NEW counts rows, a joint contract has two).
-NIGHT_MIX = {"NEW": 0.20, "CHANGE": 0.31, "END": 0.17, "CODE_A": 0.12, "CODE_H": 0.08,
-             "CODE_2": 0.08, "DECEASED": 0.04}
+NIGHT_MIX = {"NEW": 0.20, "CHANGE": 0.31, "END": 0.17, "CODE_A": 0.12, "CODE_H": 0.08, "CODE_2": 0.08, "DECEASED": 0.04}
 CODE_OF_KIND = {"CODE_A": "A", "CODE_H": "H", "CODE_2": "2"}
 
 
@@ -34,7 +32,8 @@ def new_contracts_core(rng: Rng, first_id: int, n: int, parts: pl.DataFrame, n_l
     frame = gc.contract_core(rng, first_id, n, parts)
     existing = rng.uniform(KEY, "night.existing") < 0.5
     frame = frame.with_columns(new_person=~existing).with_columns(
-        b1=pl.when(existing).then(rng.integers(KEY, "night.b1", 0, n_load_persons - 1))
+        b1=pl.when(existing)
+        .then(rng.integers(KEY, "night.b1", 0, n_load_persons - 1))
         .otherwise(n_load_persons + pl.col("new_person").cast(pl.Int64).cum_sum() - 1)
     )
     return frame.with_columns(b2=gc.second_borrower(rng, pl.col("b1"), n_load_persons))
@@ -45,9 +44,7 @@ def finish_new_contracts(rng: Rng, frame: pl.DataFrame, night_day: int) -> pl.Da
     start = night_day - rng.integers(KEY, "night.start", 0, WINDOW_DAYS - 1)
     frame = frame.with_columns(start=start.cast(pl.Int32)).with_columns(amount=gc.amount(rng))
     frame = frame.with_columns(ted=gc.theoretical_end(rng)).with_columns(gc.load_arrears(rng, night_day))
-    return frame.with_columns(
-        h_date=pl.lit(None, dtype=pl.Int32), end_date=pl.lit(None, dtype=pl.Int32)
-    )
+    return frame.with_columns(h_date=pl.lit(None, dtype=pl.Int32), end_date=pl.lit(None, dtype=pl.Int32))
 
 
 def choose_mutations(rng: Rng, state: pl.DataFrame, counts: dict[str, int], night_day: int) -> pl.DataFrame:
@@ -62,12 +59,18 @@ def choose_mutations(rng: Rng, state: pl.DataFrame, counts: dict[str, int], nigh
         acc += counts[kind] / n_running
         bounds[kind] = acc
     kind = (
-        pl.when(pl.col("open_a") & (v < counts["CODE_H"] / n_open)).then(pl.lit("CODE_H"))
-        .when(pl.col("running") & (u < bounds["CHANGE"])).then(pl.lit("CHANGE"))
-        .when(pl.col("running") & (u < bounds["END"])).then(pl.lit("END"))
-        .when(pl.col("running") & (u < bounds["CODE_2"])).then(pl.lit("CODE_2"))
-        .when(pl.col("running") & (u < bounds["DECEASED"])).then(pl.lit("DECEASED"))
-        .when(pl.col("eligible_a") & (u >= acc) & (u < acc + counts["CODE_A"] / n_eligible)).then(pl.lit("CODE_A"))
+        pl.when(pl.col("open_a") & (v < counts["CODE_H"] / n_open))
+        .then(pl.lit("CODE_H"))
+        .when(pl.col("running") & (u < bounds["CHANGE"]))
+        .then(pl.lit("CHANGE"))
+        .when(pl.col("running") & (u < bounds["END"]))
+        .then(pl.lit("END"))
+        .when(pl.col("running") & (u < bounds["CODE_2"]))
+        .then(pl.lit("CODE_2"))
+        .when(pl.col("running") & (u < bounds["DECEASED"]))
+        .then(pl.lit("DECEASED"))
+        .when(pl.col("eligible_a") & (u >= acc) & (u < acc + counts["CODE_A"] / n_eligible))
+        .then(pl.lit("CODE_A"))
     )
     chosen = state.with_columns(kind=kind).filter(pl.col("kind").is_not_null())
     event = pl.col("lower") + rng.integers(KEY, "night.event", 0, night_day - pl.col("lower"))
@@ -80,8 +83,12 @@ def _flags(night_day: int) -> list[pl.Expr]:
     open_a = running & pl.col("a_date").is_not_null() & pl.col("h_date").is_null()
     last = pl.coalesce("h_date", "a_date", "start").cast(pl.Int64)
     lower = pl.max_horizontal(last + 1, pl.lit(night_day - WINDOW_DAYS + 1, dtype=pl.Int64))
-    eligible = (running & ~open_a & pl.col("contract_type").is_in(POSITIVE)
-                & (pl.col("start").cast(pl.Int64) + gc.period() <= lower))
+    eligible = (
+        running
+        & ~open_a
+        & pl.col("contract_type").is_in(POSITIVE)
+        & (pl.col("start").cast(pl.Int64) + gc.period() <= lower)
+    )
     return [running.alias("running"), open_a.alias("open_a"), lower.alias("lower"), eligible.alias("eligible_a")]
 
 
@@ -116,7 +123,7 @@ def _new_arrears(rng: Rng) -> dict[str, pl.Expr]:
     latest = pl.col("event").cast(pl.Int64) - gc.period()
     room = pl.min_horizontal(latest - pl.col("start").cast(pl.Int64), pl.lit(90, dtype=pl.Int64)).clip(lower_bound=0)
     since = latest - rng.integers(KEY, "night.a.since", 0, room)
-    rk_amount = gc.rk_min_arrears() + (rng.uniform(KEY, "night.a.amount") * pl.col("amount") * 0.15).floor().cast(pl.Int64)
+    rk_amount = gc.rk_arrears(rng, "night.a.amount")
     return {
         "arrears_since": pl.when(is_a).then(since.cast(pl.Int32)),
         "arrears_amount": pl.when(is_a & (pl.col("contract_type") == "RK")).then(rk_amount),
@@ -128,7 +135,9 @@ def _changes(rng: Rng, rows: pl.DataFrame, persons: pl.DataFrame, pc4: pl.DataFr
     limit_change = (pl.col("contract_type") == "RK") & (rng.uniform(KEY, "night.change") < 0.5)
     limits = rows.filter(limit_change).select(*ROW_KEYS[:2], "event_date", amount=_new_limit(rng))
     moves = rows.filter(~limit_change).select(
-        *ROW_KEYS[:2], "event_date", "borrower_no",
+        *ROW_KEYS[:2],
+        "event_date",
+        "borrower_no",
         person=pl.when(pl.col("borrower_no") == 2).then(pl.col("b2")).otherwise(pl.col("b1")),
     )
     moves = with_person(moves, persons, "person", PERSON_COLUMNS[:5])
@@ -144,8 +153,9 @@ def _new_limit(rng: Rng) -> pl.Expr:
     return pl.when(new == old).then(bumped).otherwise(new)
 
 
-def requests(rng: Rng, n: int, parts: pl.DataFrame, n_known: int, unknown: pl.DataFrame,
-             known: pl.DataFrame) -> pl.DataFrame:
+def requests(
+    rng: Rng, n: int, parts: pl.DataFrame, n_known: int, unknown: pl.DataFrame, known: pl.DataFrame
+) -> pl.DataFrame:
     """Consultation requests: 70 % persons of the load (as they were delivered), 30 % unknown."""
     key = pl.col("rid")
     frame = pl.DataFrame({"rid": pl.int_range(n, dtype=pl.UInt64, eager=True)}).with_columns(
@@ -153,7 +163,8 @@ def requests(rng: Rng, n: int, parts: pl.DataFrame, n_known: int, unknown: pl.Da
         is_known=(rng.uniform(key, "req.known") < 0.7) | (unknown.height == 0),
     )
     frame = frame.with_columns(
-        person=pl.when(pl.col("is_known")).then(rng.integers(key, "req.person", 0, n_known - 1))
+        person=pl.when(pl.col("is_known"))
+        .then(rng.integers(key, "req.person", 0, n_known - 1))
         .otherwise((pl.col("is_known").not_().cast(pl.Int64).cum_sum() - 1) % max(unknown.height, 1))
     )
     found = with_person(frame.filter(pl.col("is_known")), known, "person")
@@ -169,11 +180,15 @@ def _typing_variants(rng: Rng, key: pl.Expr) -> list[pl.Expr]:
     no_address = (u >= 0.20) & (u < 0.30)
     address_or_null = lambda col: pl.when(no_address).then(None).otherwise(col)  # noqa: E731
     return [
-        pl.when(prefix_inside).then(pl.concat_str("surname_prefix", pl.lit(" "), "birth_surname"))
-        .otherwise("birth_surname").alias("birth_surname"),
+        pl.when(prefix_inside)
+        .then(pl.concat_str("surname_prefix", pl.lit(" "), "birth_surname"))
+        .otherwise("birth_surname")
+        .alias("birth_surname"),
         pl.when(prefix_inside).then(None).otherwise("surname_prefix").alias("surname_prefix"),
-        pl.when((u >= 0.05) & (u < 0.10)).then(pl.col("initials").str.replace_all(".", "", literal=True))
-        .otherwise("initials").alias("initials"),
+        pl.when((u >= 0.05) & (u < 0.10))
+        .then(pl.col("initials").str.replace_all(".", "", literal=True))
+        .otherwise("initials")
+        .alias("initials"),
         address_or_null(
             pl.when((u >= 0.10) & (u < 0.20))
             .then(pl.concat_str(pl.col("postcode").str.slice(0, 4), pl.lit(" "), pl.col("postcode").str.slice(4)))

@@ -7,9 +7,8 @@ the register must end up with.
 
 from __future__ import annotations
 
-import polars as pl
-
 import gen_names as names
+import polars as pl
 from gen_rng import Rng, pick
 
 MIN_AGE_DAYS = 6605  # 18 years (at most 6575 days) + 30 days, at the load date
@@ -29,9 +28,11 @@ def pc4_table(rng: Rng, n_pc4: int = 4000, n_gemeenten: int = 340) -> pl.DataFra
     )
     groups = (pc4["width"].cum_sum() - pc4["width"]) / pc4["width"].sum() * n_gemeenten
     gemeenten = gemeente_list(rng, n_gemeenten)
-    return pc4.with_columns(g=groups.floor().cast(pl.UInt32)).join(
-        gemeenten, on="g", how="left", maintain_order="left"
-    ).select("pc4", "gemeente_code", "gemeente_name", "weight")
+    return (
+        pc4.with_columns(g=groups.floor().cast(pl.UInt32))
+        .join(gemeenten, on="g", how="left", maintain_order="left")
+        .select("pc4", "gemeente_code", "gemeente_name", "weight")
+    )
 
 
 def gemeente_list(rng: Rng, n: int) -> pl.DataFrame:
@@ -71,9 +72,7 @@ def unique_persons(pool: pl.DataFrame) -> pl.DataFrame:
 
 def person_key(frame: pl.DataFrame) -> list[pl.Expr]:
     """Normalised surname (prefix included) and initials, as SPEC section 5.1 compares them."""
-    full = pl.concat_str(
-        [pl.col("surname_prefix").fill_null(""), pl.col("birth_surname")], separator=""
-    )
+    full = pl.concat_str([pl.col("surname_prefix").fill_null(""), pl.col("birth_surname")], separator="")
     return [letters_only(full).alias("skey"), letters_only(pl.col("initials")).alias("ikey")]
 
 
@@ -115,8 +114,7 @@ def initials(rng: Rng, key: pl.Expr, stream: str) -> pl.Expr:
     """One to three initials written as `J.P.`."""
     count = rng.choice(key, f"{stream}.n_init", [0.3, 0.5, 0.2])
     letters = [
-        pick(names.INITIAL_LETTERS, rng.choice(key, f"{stream}.init{i}", names.INITIAL_WEIGHTS)) + "."
-        for i in range(3)
+        pick(names.INITIAL_LETTERS, rng.choice(key, f"{stream}.init{i}", names.INITIAL_WEIGHTS)) + "." for i in range(3)
     ]
     return pl.concat_str(
         [letters[0], pl.when(count >= 1).then(letters[1]), pl.when(count >= 2).then(letters[2])],

@@ -7,16 +7,39 @@ from pathlib import Path
 import polars as pl
 
 MUTATION_COLUMNS = {
-    "participant_code": pl.String, "contract_number": pl.String, "mutation_type": pl.String,
-    "event_date": pl.Date, "contract_type": pl.String, "amount": pl.Int64,
-    "theoretical_end_date": pl.Date, "borrower_no": pl.Int64, "birth_surname": pl.String,
-    "surname_prefix": pl.String, "initials": pl.String, "gender": pl.String, "birth_date": pl.Date,
-    "postcode": pl.String, "house_number": pl.Int64, "house_number_suffix": pl.String,
-    "code": pl.String, "arrears_since": pl.Date, "arrears_amount": pl.Int64,
-    "written_off_amount": pl.Int64, "final_discharge": pl.Boolean, "actual_end_date": pl.Date,
+    "participant_code": pl.String,
+    "contract_number": pl.String,
+    "mutation_type": pl.String,
+    "event_date": pl.Date,
+    "contract_type": pl.String,
+    "amount": pl.Int64,
+    "theoretical_end_date": pl.Date,
+    "borrower_no": pl.Int64,
+    "birth_surname": pl.String,
+    "surname_prefix": pl.String,
+    "initials": pl.String,
+    "gender": pl.String,
+    "birth_date": pl.Date,
+    "postcode": pl.String,
+    "house_number": pl.Int64,
+    "house_number_suffix": pl.String,
+    "code": pl.String,
+    "arrears_since": pl.Date,
+    "arrears_amount": pl.Int64,
+    "written_off_amount": pl.Int64,
+    "final_discharge": pl.Boolean,
+    "actual_end_date": pl.Date,
 }
-PERSON_COLUMNS = ("birth_surname", "surname_prefix", "initials", "gender", "birth_date",
-                  "postcode", "house_number", "house_number_suffix")
+PERSON_COLUMNS = (
+    "birth_surname",
+    "surname_prefix",
+    "initials",
+    "gender",
+    "birth_date",
+    "postcode",
+    "house_number",
+    "house_number_suffix",
+)
 # Order of rows of one contract on the same day.
 ROW_ORDER = {"NEW": 0, "CHANGE": 1, "CODE": 2, "DECEASED": 3, "END": 4}
 
@@ -34,8 +57,9 @@ def contract_number(style: int) -> pl.Expr:
     return pl.concat_str(pl.lit("C."), cid)
 
 
-def with_person(rows: pl.DataFrame, persons: pl.DataFrame, person_col: str,
-                columns: tuple[str, ...] = PERSON_COLUMNS) -> pl.DataFrame:
+def with_person(
+    rows: pl.DataFrame, persons: pl.DataFrame, person_col: str, columns: tuple[str, ...] = PERSON_COLUMNS
+) -> pl.DataFrame:
     """Attach the person fields of persons[row[person_col]] (persons indexed by position)."""
     fields = persons.select(columns).gather(rows[person_col])
     return pl.concat([rows, fields], how="horizontal")
@@ -45,9 +69,11 @@ def load_rows(contracts: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     """NEW rows (two for a joint contract), then CODE A, CODE H and END rows of one participant."""
     negative = pl.col("contract_type").is_in(["HY", "HO", "RO"])
     new = contracts.with_columns(
-        mutation_type=pl.lit("NEW"), event_date=pl.col("start"),
+        mutation_type=pl.lit("NEW"),
+        event_date=pl.col("start"),
         theoretical_end_date=pl.col("ted"),
-        code=pl.when(negative).then(pl.lit("A")), arrears_since=pl.when(negative).then(pl.col("a_since")),
+        code=pl.when(negative).then(pl.lit("A")),
+        arrears_since=pl.when(negative).then(pl.col("a_since")),
         arrears_amount=pl.when(negative).then(pl.col("a_amount")),
     )
     first = new.with_columns(borrower_no=pl.lit(1, dtype=pl.Int64), person=pl.col("b1"))
@@ -56,14 +82,27 @@ def load_rows(contracts: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     )
     first, second = with_person(first, persons, "person"), with_person(second, persons, "person")
     codes = contracts.filter(pl.col("a_date").is_not_null() & ~negative).select(
-        "cid", "contract_number", mutation_type=pl.lit("CODE"), event_date="a_date", code=pl.lit("A"),
-        arrears_since="a_since", arrears_amount="a_amount",
+        "cid",
+        "contract_number",
+        mutation_type=pl.lit("CODE"),
+        event_date="a_date",
+        code=pl.lit("A"),
+        arrears_since="a_since",
+        arrears_amount="a_amount",
     )
     recovery = contracts.filter(pl.col("h_date").is_not_null()).select(
-        "cid", "contract_number", mutation_type=pl.lit("CODE"), event_date="h_date", code=pl.lit("H"),
+        "cid",
+        "contract_number",
+        mutation_type=pl.lit("CODE"),
+        event_date="h_date",
+        code=pl.lit("H"),
     )
     ends = contracts.filter(pl.col("end_date").is_not_null()).select(
-        "cid", "contract_number", mutation_type=pl.lit("END"), event_date="end_date", actual_end_date="end_date",
+        "cid",
+        "contract_number",
+        mutation_type=pl.lit("END"),
+        event_date="end_date",
+        actual_end_date="end_date",
     )
     return pl.concat([first, second, codes, recovery, ends], how="diagonal_relaxed")
 

@@ -32,8 +32,18 @@ from gen_rows import contract_number, load_rows, to_file_rows, write_csv  # noqa
 
 NATIONAL = {"contracts": 10_600_000, "persons": 7_300_000, "night_rows": 500_000, "requests": 100_000}
 EPOCH = dt.date(1970, 1, 1)
-REQUEST_COLUMNS = ("request_id", "purpose", "birth_surname", "surname_prefix", "initials", "gender",
-                   "birth_date", "postcode", "house_number", "house_number_suffix")
+REQUEST_COLUMNS = (
+    "request_id",
+    "purpose",
+    "birth_surname",
+    "surname_prefix",
+    "initials",
+    "gender",
+    "birth_date",
+    "postcode",
+    "house_number",
+    "house_number_suffix",
+)
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,9 @@ def day_number(day: dt.date) -> int:
     return (day - EPOCH).days
 
 
-def build_persons(rng: Rng, n_known: int, n_unknown: int, load_day: int,
-                  pc4: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def build_persons(
+    rng: Rng, n_known: int, n_unknown: int, load_day: int, pc4: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Unique persons 0..n_known-1, and n_unknown others no request could mistake for them."""
     need = n_known + round(n_unknown * 1.3) + 10
     size = int(need * 1.02) + 100
@@ -114,8 +125,9 @@ def file_entry(path: Path, out: Path, kind: str, participant: str, rows: pl.Data
     return entry
 
 
-def write_load(out: Path, contracts: pl.DataFrame, persons: pl.DataFrame, parts: pl.DataFrame,
-               load_date: dt.date) -> list[dict]:
+def write_load(
+    out: Path, contracts: pl.DataFrame, persons: pl.DataFrame, parts: pl.DataFrame, load_date: dt.date
+) -> list[dict]:
     """One INIT file per participant; returns the manifest entries."""
     entries = []
     for p, code in enumerate(parts["code"]):
@@ -128,8 +140,16 @@ def write_load(out: Path, contracts: pl.DataFrame, persons: pl.DataFrame, parts:
     return entries
 
 
-def write_mutations(out: Path, rng: Rng, new: pl.DataFrame, chosen: pl.DataFrame, persons: pl.DataFrame,
-                    pc4: pl.DataFrame, parts: pl.DataFrame, night_date: dt.date) -> list[dict]:
+def write_mutations(
+    out: Path,
+    rng: Rng,
+    new: pl.DataFrame,
+    chosen: pl.DataFrame,
+    persons: pl.DataFrame,
+    pc4: pl.DataFrame,
+    parts: pl.DataFrame,
+    night_date: dt.date,
+) -> list[dict]:
     """One MUT file per participant: its new contracts and the mutations of its contracts."""
     entries = []
     for p, code in enumerate(parts["code"]):
@@ -175,8 +195,7 @@ def generate(out: Path, sizes: Sizes, seed: int, load_date: dt.date, night_date:
     counts = gen_night.night_counts(sizes.night_rows)
     new = gen_night.new_contracts_core(rng, sizes.contracts, counts["NEW"], parts, sizes.persons)
     n_new_persons = int(new["new_person"].sum())
-    persons, unknown = build_persons(rng, sizes.persons + n_new_persons, round(sizes.requests * 0.35),
-                                     load_day, pc4)
+    persons, unknown = build_persons(rng, sizes.persons + n_new_persons, round(sizes.requests * 0.35), load_day, pc4)
     log(f"persons: {persons.height} (+{unknown.height} unknown for requests)")
 
     birth = persons["birth_date"]
@@ -195,8 +214,11 @@ def generate(out: Path, sizes: Sizes, seed: int, load_date: dt.date, night_date:
     log(f"consultation requests written: {reqs.height}")
 
     manifest = {
-        "generator": "bench/generate.py", "seed": seed, "sizes": asdict(sizes),
-        "load_date": load_date.isoformat(), "night_date": night_date.isoformat(),
+        "generator": "bench/generate.py",
+        "seed": seed,
+        "sizes": asdict(sizes),
+        "load_date": load_date.isoformat(),
+        "night_date": night_date.isoformat(),
         "participants": parts.height,
         "expected": {
             "after_load": {"contracts": sizes.contracts, "persons": sizes.persons},

@@ -41,6 +41,7 @@ RUSAGE_WRAPPER = (
 
 # ---------------------------------------------------------------- measuring
 
+
 def measure(step: str, cmd: list[str], logs: Path) -> dict:
     """Run cmd as a child process; wall seconds, peak RSS (MB) and exit code."""
     logs.mkdir(parents=True, exist_ok=True)
@@ -55,8 +56,13 @@ def measure(step: str, cmd: list[str], logs: Path) -> dict:
         started = time.perf_counter()
         code = subprocess.run(full, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
         seconds = time.perf_counter() - started
-    result = {"step": step, "seconds": round(seconds, 2), "peak_rss_mb": _peak_rss_mb(stats),
-              "exit_code": code, "log": str(log_path)}
+    result = {
+        "step": step,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": _peak_rss_mb(stats),
+        "exit_code": code,
+        "log": str(log_path),
+    }
     if code != 0:
         result["log_tail"] = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         print(f"  {step} FAILED (exit {code}); see {log_path}", flush=True)
@@ -82,6 +88,7 @@ def not_available(step: str, reason: str) -> dict:
 
 
 # ---------------------------------------------------------------- workspace
+
 
 def default_workdir(args: argparse.Namespace) -> Path:
     size = f"n{args.contracts}" if args.contracts else f"s{args.scale:g}"
@@ -158,6 +165,7 @@ def find_cki(explicit: str | None) -> str | None:
 
 # ---------------------------------------------------------------- checks
 
+
 def check_outputs(run: Path, manifest: dict) -> dict:
     """result.json per input file (accepted + rejected == records) and answer rows per request.
 
@@ -180,9 +188,16 @@ def check_outputs(run: Path, manifest: dict) -> dict:
     n_raad = sum(1 for entry in manifest["files"] if entry["kind"] == "RAAD")
     if len(missing_raad) < n_raad:
         problems += missing_raad
-    consultation = answers if answers["files"] else f"not available ({len(missing_raad)} of {n_raad} RAAD files without result)"
-    return {"ok": not problems, "problems": problems[:50], "problem_count": len(problems),
-            "notes": sorted(notes), "totals": totals, "consultation": consultation}
+    missing = f"not available ({len(missing_raad)} of {n_raad} RAAD files without result)"
+    consultation = answers if answers["files"] else missing
+    return {
+        "ok": not problems,
+        "problems": problems[:50],
+        "problem_count": len(problems),
+        "notes": sorted(notes),
+        "totals": totals,
+        "consultation": consultation,
+    }
 
 
 def output_path(outbox: Path, name: Path, suffix: str, notes: set[str]) -> Path:
@@ -237,6 +252,7 @@ def _check_answer(path: Path, entry: dict, answers: dict, problems: list[str]) -
 
 # ---------------------------------------------------------------- report
 
+
 def ratios(steps: dict[str, dict]) -> dict:
     """cki seconds / floor seconds for load and night."""
     out = {}
@@ -249,6 +265,7 @@ def ratios(steps: dict[str, dict]) -> dict:
 
 def verdicts(steps: dict[str, dict], ratio: dict) -> dict:
     """Each target: pass, fail or not available."""
+
     def judge(value, limit):
         return "n/a" if value is None else ("pass" if value <= limit else "fail")
 
@@ -281,14 +298,20 @@ def compare_baseline(result: dict, baseline_path: Path) -> dict | None:
         return None
     if not mine or not theirs:
         return None
-    return {"baseline": str(baseline_path), "register_size_ratio": round(size, 2),
-            "night_time_ratio": round(mine / theirs, 2), "target": "<= 1.3 at a 2x register"}
+    return {
+        "baseline": str(baseline_path),
+        "register_size_ratio": round(size, 2),
+        "night_time_ratio": round(mine / theirs, 2),
+        "target": "<= 1.3 at a 2x register",
+    }
 
 
 # ---------------------------------------------------------------- main
 
-def run_steps(gen: Path, run: Path, floor: Path, logs: Path, manifest: dict, cki: str | None,
-              floor_only: bool) -> dict[str, dict]:
+
+def run_steps(
+    gen: Path, run: Path, floor: Path, logs: Path, manifest: dict, cki: str | None, floor_only: bool
+) -> dict[str, dict]:
     """The four measured steps, in order: cki load, floor load, cki night, floor night."""
     steps, config = {}, str(run / "config.yaml")
     floor_cmd = [sys.executable, str(BENCH / "floor.py")]
@@ -332,9 +355,17 @@ def main(argv: list[str] | None = None) -> int:
     steps = run_steps(gen, run, floor, logs, manifest, cki, args.floor_only)
     ratio = ratios(steps)
     checks = check_outputs(run, manifest) if cki else {"ok": None, "note": "cki not run"}
-    result = {"workdir": str(workdir), "sizes": manifest["sizes"], "seed": manifest["seed"],
-              "cki": cki, "generation": generation, "steps": steps, "ratio_cki_floor": ratio,
-              "targets": verdicts(steps, ratio), "checks": checks}
+    result = {
+        "workdir": str(workdir),
+        "sizes": manifest["sizes"],
+        "seed": manifest["seed"],
+        "cki": cki,
+        "generation": generation,
+        "steps": steps,
+        "ratio_cki_floor": ratio,
+        "targets": verdicts(steps, ratio),
+        "checks": checks,
+    }
     if args.baseline:
         result["baseline"] = compare_baseline(result, args.baseline)
     (workdir / "bench_result.json").write_text(json.dumps(result, indent=1), encoding="utf-8")

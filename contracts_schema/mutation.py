@@ -7,8 +7,6 @@ the register's state are in ``pipeline.rules`` and read the code tables in ``cod
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pandera.polars as pa
 import polars as pl
 
@@ -74,24 +72,24 @@ class MutationRecord(pa.DataFrameModel):
     contract_number: str = pa.Field(nullable=False, str_matches=CONTRACT_NUMBER_PATTERN)
     mutation_type: str = pa.Field(nullable=False, isin=list(MUTATION_TYPES))
     event_date: pl.Date = pa.Field(nullable=False)
-    contract_type: Optional[str] = pa.Field(nullable=True, isin=list(CONTRACT_TYPE_CODES))
-    amount: Optional[pl.Int64] = pa.Field(nullable=True, ge=0)
-    theoretical_end_date: Optional[pl.Date] = pa.Field(nullable=True)
-    borrower_no: Optional[pl.Int64] = pa.Field(nullable=True, isin=[1, 2])
-    birth_surname: Optional[str] = pa.Field(nullable=True, str_length={"max_value": 100})
-    surname_prefix: Optional[str] = pa.Field(nullable=True, str_length={"max_value": 20})
-    initials: Optional[str] = pa.Field(nullable=True, str_matches=r"^[^\d]{1,20}$")
-    gender: Optional[str] = pa.Field(nullable=True, isin=list(GENDERS))
-    birth_date: Optional[pl.Date] = pa.Field(nullable=True)
-    postcode: Optional[str] = pa.Field(nullable=True, str_matches=POSTCODE_PATTERN)
-    house_number: Optional[pl.Int64] = pa.Field(nullable=True, ge=1, le=99_999)
-    house_number_suffix: Optional[str] = pa.Field(nullable=True, str_length={"max_value": 10})
-    code: Optional[str] = pa.Field(nullable=True, isin=list(CODES))
-    arrears_since: Optional[pl.Date] = pa.Field(nullable=True)
-    arrears_amount: Optional[pl.Int64] = pa.Field(nullable=True, ge=1)
-    written_off_amount: Optional[pl.Int64] = pa.Field(nullable=True, ge=0)
-    final_discharge: Optional[pl.Boolean] = pa.Field(nullable=True)
-    actual_end_date: Optional[pl.Date] = pa.Field(nullable=True)
+    contract_type: str | None = pa.Field(nullable=True, isin=list(CONTRACT_TYPE_CODES))
+    amount: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    theoretical_end_date: pl.Date | None = pa.Field(nullable=True)
+    borrower_no: pl.Int64 | None = pa.Field(nullable=True, isin=[1, 2])
+    birth_surname: str | None = pa.Field(nullable=True, str_length={"max_value": 100})
+    surname_prefix: str | None = pa.Field(nullable=True, str_length={"max_value": 20})
+    initials: str | None = pa.Field(nullable=True, str_matches=r"^[^\d]{1,20}$")
+    gender: str | None = pa.Field(nullable=True, isin=list(GENDERS))
+    birth_date: pl.Date | None = pa.Field(nullable=True)
+    postcode: str | None = pa.Field(nullable=True, str_matches=POSTCODE_PATTERN)
+    house_number: pl.Int64 | None = pa.Field(nullable=True, ge=1, le=99_999)
+    house_number_suffix: str | None = pa.Field(nullable=True, str_length={"max_value": 10})
+    code: str | None = pa.Field(nullable=True, isin=list(CODES))
+    arrears_since: pl.Date | None = pa.Field(nullable=True)
+    arrears_amount: pl.Int64 | None = pa.Field(nullable=True, ge=1)
+    written_off_amount: pl.Int64 | None = pa.Field(nullable=True, ge=0)
+    final_discharge: pl.Boolean | None = pa.Field(nullable=True)
+    actual_end_date: pl.Date | None = pa.Field(nullable=True)
 
     class Config:
         strict = False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pandera.polars as pa
 import polars as pl
 
@@ -28,13 +26,13 @@ class ConsultationRequest(pa.DataFrameModel):
     request_id: str = pa.Field(nullable=False, str_length={"min_value": 1, "max_value": 40})
     purpose: str = pa.Field(nullable=False, isin=list(PURPOSES))
     birth_surname: str = pa.Field(nullable=False, str_length={"max_value": 100})
-    surname_prefix: Optional[str] = pa.Field(nullable=True, str_length={"max_value": 20})
+    surname_prefix: str | None = pa.Field(nullable=True, str_length={"max_value": 20})
     initials: str = pa.Field(nullable=False, str_matches=r"^[^\d]{1,20}$")
-    gender: Optional[str] = pa.Field(nullable=True, isin=list(GENDERS))
+    gender: str | None = pa.Field(nullable=True, isin=list(GENDERS))
     birth_date: pl.Date = pa.Field(nullable=False)
-    postcode: Optional[str] = pa.Field(nullable=True, str_matches=POSTCODE_PATTERN)
-    house_number: Optional[pl.Int64] = pa.Field(nullable=True, ge=1, le=99_999)
-    house_number_suffix: Optional[str] = pa.Field(nullable=True, str_length={"max_value": 10})
+    postcode: str | None = pa.Field(nullable=True, str_matches=POSTCODE_PATTERN)
+    house_number: pl.Int64 | None = pa.Field(nullable=True, ge=1, le=99_999)
+    house_number_suffix: str | None = pa.Field(nullable=True, str_length={"max_value": 10})
 
     class Config:
         strict = False

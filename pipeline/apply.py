@@ -56,7 +56,7 @@ def _next_state(step: int) -> list[pl.Expr]:
     s = lambda name: pl.col(f"s_{name}")  # noqa: E731
     first_new = (MT == "NEW") & ~s("exists")
     coded = MT.is_in(["NEW", "CODE"])
-    code_is = lambda c: coded & (CODE == c)  # noqa: E731
+    code_is = lambda c: (coded & (CODE == c)).fill_null(False)  # noqa: E731  (null code: no code)
     discharge_end = code_is("3") & pl.col("final_discharge").fill_null(False)
     changes_contract = ~(MT.is_in(["DECEASED", "DELETE"])) & ~(
         (MT == "CHANGE") & pl.col("amount").is_null() & pl.col("theoretical_end_date").is_null())

@@ -21,9 +21,6 @@ def _print_summary(result: NightResult, outbox: Path) -> None:
             print(f"  {r.participant:<12} {r.file:<40} {r.status:<8} {r.accepted:>7} accepted "
                   f"{r.rejected:>7} rejected {r.warnings:>5} warnings{err}")
         print(f"results are in {outbox}/<participant>/")
-    if result.waiting:
-        print(f"{len(result.waiting)} consultation (RAAD) files wait in the inbox: consultation "
-              "is not available in this version")
 
 
 def run(config_path: Path, run_date: date | None) -> int:

@@ -81,7 +81,7 @@ class Settings(_Strict):
     participants: list[Participant] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_codes(self) -> "Settings":
+    def _unique_codes(self) -> Settings:
         codes = [p.code for p in self.participants]
         doubles = sorted({c for c in codes if codes.count(c) > 1})
         if doubles:

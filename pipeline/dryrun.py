@@ -14,7 +14,7 @@ from pipeline.config import Config
 from pipeline.errors import CkiError
 from pipeline.intake import NAME_PATTERN, Delivery
 from pipeline.night import evaluate
-from pipeline.outbox import FileResult
+from pipeline.outbox import FileResult, return_name
 from pipeline.register import Register, locked
 
 
@@ -25,12 +25,11 @@ def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tup
     folder = match["participant"] if match else file.parent.name
     delivery = Delivery(file, folder, file.name)
     with locked(config.register):
-        per_file, _ = evaluate([delivery], Register(config.register), config, run_date, "dry-run")
-    if not per_file:
-        raise CkiError("consultation (RAAD) files cannot be validated in this version")
-    _, result, errors = per_file[0]
-    target = out if out is not None else file.with_name(file.name + ".errors.csv")
+        per_file, _, _ = evaluate([delivery], Register(config.register), config, run_date, "dry-run")
+    result, errors = per_file[0].result, per_file[0].errors
+    name = return_name(file.name) + ".errors.csv"
+    target = out if out is not None else file.with_name(name)
     if target.is_dir():
-        target = target / (file.name + ".errors.csv")
+        target = target / name
     fsio.write_csv(target, errors)
     return result, target

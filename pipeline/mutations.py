@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 import polars as pl
 
@@ -125,6 +124,8 @@ def _contracts(out: MutationOutcome, applied, reg: Register, erase: pl.DataFrame
     out.tables["contracts"] = pl.concat([contracts.join(applied.final, on=CONTRACT_KEY, how="anti"), final])
     versions = applied.versions
     if versions.height == 0:
+        if erase.height:
+            out.tables["contract_history"] = reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti")
         return
     versions = versions.join(erase, on=CONTRACT_KEY, how="left").filter(
         pl.col("erase_step").is_null() | (pl.col("step") > pl.col("erase_step")))

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 
 from contracts_schema import mutation, request
-from pipeline import intake, publish
+from pipeline import intake, publish, retention
 from pipeline.config import Config
+from pipeline.consult import Answers, RegisterView, answer, validate_requests
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
 from pipeline.mutations import MutationOutcome, combine, process_mutations
@@ -25,6 +26,23 @@ STAGING = ".staging"
 
 
 @dataclass
+class FileOutcome:
+    """One delivery's result, its errors file and, for requests, its answer files."""
+
+    delivery: Delivery
+    result: FileResult
+    errors: pl.DataFrame
+    extra: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+@dataclass
+class Consulted:
+    raw: pl.DataFrame
+    findings: pl.DataFrame
+    answers: Answers
+
+
+@dataclass
 class NightResult:
     """What a run did, for the operator: counts per file, never personal data."""
 
@@ -32,7 +50,6 @@ class NightResult:
     run_date: date
     results: list[FileResult] = field(default_factory=list)
     committed: bool = False
-    waiting: list[str] = field(default_factory=list)
 
 
 def run_rules(config: Config, run_date: date) -> RunRules:
@@ -48,9 +65,35 @@ def ledger_of(reg: Register) -> Ledger:
                   dict(zip(keys, last["seq"], strict=True)))
 
 
+def register_view(reg: Register, outcome: MutationOutcome | None) -> RegisterView:
+    """The tables as they stand after tonight's mutations (before the commit)."""
+    def table(name: str) -> pl.DataFrame:
+        if outcome is not None and name in outcome.tables:
+            return outcome.tables[name]
+        base = reg.read(name)
+        if outcome is not None and name in outcome.appends:
+            return pl.concat([base, outcome.appends[name]], how="vertical_relaxed")
+        return base
+    return RegisterView(table("persons"), table("addresses"), table("borrowers"), table("contracts"),
+                        table("codes"))
+
+
+def consult(requests: list[tuple[int, Delivery]], view: RegisterView, config: Config,
+            run_date: date) -> Consulted | None:
+    if not requests:
+        return None
+    raw = combine(requests)
+    log.info("answering %d consultation requests of %d files", raw.height, len(requests))
+    typed, found = validate_requests(raw, run_date)
+    bad = found.filter(pl.col("severity") == "ERROR").select("file_idx", "line_no").unique()
+    categories = {p.code: p.category for p in config.settings.participants}
+    answers = answer(typed.join(bad, on=["file_idx", "line_no"], how="anti"), view, categories, run_date)
+    return Consulted(raw, pl.concat([found, answers.findings]), answers)
+
+
 def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date: date,
-             run_id: str) -> tuple[list[tuple[Delivery, FileResult, pl.DataFrame]], MutationOutcome | None]:
-    """Whole-file checks, then every record; returns per file its result and errors frame."""
+             run_id: str) -> tuple[list[FileOutcome], MutationOutcome | None, Consulted | None]:
+    """Whole-file checks, then every record and request; per file its result and output frames."""
     intake.check_all(deliveries, config, ledger_of(reg))
     muts = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind in ("MUT", "INIT")]
     outcome = None
@@ -59,40 +102,43 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
                  sum(d.frame.height for _, d in muts if d.frame is not None), len(muts))
         outcome = process_mutations(combine(muts), {i: d.name for i, d in muts}, reg,
                                     run_rules(config, run_date), run_id)
-    by_file = _split_by_file(outcome)
-    out = []
-    for i, d in enumerate(deliveries):
-        if d.kind == "RAAD" and d.ok:
-            continue
-        out.append((d, *_file_outcome(i, d, by_file.get(i))))
-    return out, outcome
+    requests = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind == "RAAD"]
+    consulted = consult(requests, register_view(reg, outcome), config, run_date)
+    by_file = _split_by_file(outcome.raw, outcome.findings) if outcome else {}
+    if consulted is not None:
+        by_file.update(_split_by_file(consulted.raw, consulted.findings))
+    out = [_file_outcome(i, d, by_file.get(i), consulted) for i, d in enumerate(deliveries)]
+    return out, outcome, consulted
 
 
-def _split_by_file(outcome: MutationOutcome | None) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, int]]:
+def _split_by_file(raw: pl.DataFrame, all_findings: pl.DataFrame
+                   ) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, int]]:
     """Per file: its findings, the delivered rows those findings name, and its record count."""
-    if outcome is None:
-        return {}
-    counts = outcome.raw.group_by("file_idx").len()
-    named = outcome.raw.join(outcome.findings.select("file_idx", "line_no").unique(),
-                             on=["file_idx", "line_no"], how="semi")
-    findings = outcome.findings.partition_by("file_idx", as_dict=True)
+    counts = raw.group_by("file_idx").len()
+    named = raw.join(all_findings.select("file_idx", "line_no").unique(), on=["file_idx", "line_no"], how="semi")
+    findings = all_findings.partition_by("file_idx", as_dict=True)
     rows = named.partition_by("file_idx", as_dict=True)
-    empty_f, empty_r = outcome.findings.clear(), named.clear()
+    empty_f, empty_r = all_findings.clear(), named.clear()
     return {i: (findings.get((i,), empty_f), rows.get((i,), empty_r), n)
             for i, n in zip(counts["file_idx"], counts["len"], strict=True)}
 
 
-def _file_outcome(i: int, d: Delivery, part: tuple[pl.DataFrame, pl.DataFrame, int] | None
-                  ) -> tuple[FileResult, pl.DataFrame]:
+def _file_outcome(i: int, d: Delivery, part: tuple[pl.DataFrame, pl.DataFrame, int] | None,
+                  consulted: Consulted | None) -> FileOutcome:
     contract = request if d.kind == "RAAD" else mutation
     id_column = "request_id" if d.kind == "RAAD" else "contract_number"
     if not d.ok or part is None:
         result = FileResult(d.name, d.folder, d.kind, d.records, 0, d.records, 0, {}, d.file_error)
         empty = pl.DataFrame(schema=FINDING_SCHEMA)
-        return result, errors_frame(empty, None, id_column, contract.COLUMN_NAMES)
+        return FileOutcome(d, result, errors_frame(empty, None, id_column, contract.COLUMN_NAMES))
     found, rows, records = part
     result = summarise(d.name, d.folder, d.kind, records, found)
-    return result, errors_frame(found, rows, id_column, contract.COLUMN_NAMES)
+    outcome = FileOutcome(d, result, errors_frame(found, rows, id_column, contract.COLUMN_NAMES))
+    if d.kind == "RAAD" and consulted is not None:
+        mine = pl.col("file_idx") == i
+        outcome.extra = {".answer.csv": consulted.answers.answers.filter(mine).drop("file_idx"),
+                         ".answer_contracts.csv": consulted.answers.contracts.filter(mine).drop("file_idx")}
+    return outcome
 
 
 def run_night(config: Config, run_date: date) -> NightResult:
@@ -101,21 +147,47 @@ def run_night(config: Config, run_date: date) -> NightResult:
     with locked(root):
         reg = _recover(config)
         deliveries = intake.discover(config.inbox)
-        waiting = [d.name for d in deliveries if d.name.split("_")[1:2] == ["RAAD"]]
-        deliveries = [d for d in deliveries if d.name not in waiting]
         ran_before = run_date in reg.read("runs")["run_date"].to_list()
         if not deliveries and ran_before:
             log.info("nothing new for %s: the register is unchanged", run_date)
-            return NightResult(None, run_date, waiting=waiting)
+            return NightResult(None, run_date)
         run_id = f"{run_date:%Y%m%d}-{reg.version + 1:06d}"
-        per_file, outcome = evaluate(deliveries, reg, config, run_date, run_id)
-        manifest = _commit(config, reg, run_id, run_date, per_file, outcome)
+        per_file, outcome, consulted = evaluate(deliveries, reg, config, run_date, run_id)
+        outcome = _with_retention(reg, outcome, run_date)
+        manifest = _commit(config, reg, run_id, run_date, per_file, outcome, consulted)
         publish.carry_out(root, manifest)
+        retention.purge_archive(config.archive, run_date, config.settings.archive_days)
         Register(root).clean()
-        results = [r for _, r, _ in per_file]
+        results = [f.result for f in per_file]
         log.info("run %s committed: %d files, %d records accepted, %d rejected", run_id, len(results),
                  sum(r.accepted for r in results), sum(r.rejected for r in results))
-        return NightResult(run_id, run_date, results, True, waiting)
+        return NightResult(run_id, run_date, results, True)
+
+
+def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: date) -> MutationOutcome:
+    """Fold tonight's retention purge into the night's table changes."""
+    if outcome is None:
+        outcome = MutationOutcome(pl.DataFrame(), pl.DataFrame(schema=FINDING_SCHEMA))
+    view = register_view(reg, outcome)
+    expired = retention.expired_contracts(view.contracts, run_date)
+    cutoff = retention.consultation_cutoff(run_date)
+    consultations = reg.read("consultations")
+    if consultations.filter(pl.col("consulted_on") <= cutoff).height:
+        outcome.tables["consultations"] = consultations.filter(pl.col("consulted_on") > cutoff)
+    if expired.height == 0:
+        return outcome
+    log.info("retention: %d contracts reach 5 years after their end", expired.height)
+    history = reg.read("contract_history")
+    if "contract_history" in outcome.appends:
+        history = pl.concat([history, outcome.appends.pop("contract_history")], how="vertical_relaxed")
+    tables = {"persons": view.persons, "addresses": view.addresses, "borrowers": view.borrowers,
+              "contracts": view.contracts, "codes": view.codes,
+              "contract_history": outcome.tables.get("contract_history", history)}
+    outcome.appends.pop("addresses", None)
+    outcome.tables.update(retention.purge_contracts(tables, expired))
+    erased = outcome.erased if outcome.erased is not None else expired.clear()
+    outcome.erased = pl.concat([erased, expired]).unique()
+    return outcome
 
 
 def _recover(config: Config) -> Register:
@@ -130,23 +202,25 @@ def _recover(config: Config) -> Register:
 
 
 def _commit(config: Config, reg: Register, run_id: str, run_date: date,
-            per_file: list[tuple[Delivery, FileResult, pl.DataFrame]],
-            outcome: MutationOutcome | None) -> dict:
+            per_file: list[FileOutcome], outcome: MutationOutcome | None, consulted: Consulted | None) -> dict:
     tx = Transaction(reg, run_id)
     if outcome is not None:
         _write_tables(tx, reg, outcome)
+    if consulted is not None:
+        tx.append("consultations", _consultation_log(consulted, per_file, run_id, run_date))
     tx.append("files", _ledger_rows(run_id, per_file))
-    results = [r for _, r, _ in per_file]
+    results = [f.result for f in per_file]
     tx.append("runs", pl.DataFrame([{"run_id": run_id, "run_date": run_date, "files": len(results),
                                      "records": sum(r.records for r in results),
                                      "accepted": sum(r.accepted for r in results)}]))
     staging = config.outbox / STAGING / run_id
-    processed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    processed_at = datetime.now(UTC).isoformat(timespec="seconds")
     plan_outbox, plan_archive = [], []
-    for d, result, errors in per_file:
-        for staged, rel in stage(staging, result, errors, processed_at):
+    for f in per_file:
+        for staged, rel in stage(staging, f.result, f.errors, processed_at, f.extra):
             plan_outbox.append([str(staged), str(config.outbox / rel)])
-        plan_archive.append([str(d.path), str(_archive_path(config, d, run_date)), d.sha256])
+        plan_archive.append([str(f.delivery.path), str(_archive_path(config, f.delivery, run_date)),
+                             f.delivery.sha256])
     return tx.commit({"outbox": plan_outbox, "archive": plan_archive, "staging": str(staging)})
 
 
@@ -176,11 +250,22 @@ def _erase_events(reg: Register, erased: pl.DataFrame) -> tuple[list[str], pl.Da
     return kept, pl.concat(rewritten) if rewritten else None
 
 
-def _ledger_rows(run_id: str, per_file: list[tuple[Delivery, FileResult, pl.DataFrame]]) -> pl.DataFrame:
-    rows = [{"run_id": run_id, "participant": d.folder, "file": d.name, "kind": d.kind, "seq": d.seq,
-             "sha256": d.sha256, "status": r.status, "records": r.records, "accepted": r.accepted,
-             "rejected": r.rejected, "file_error": r.file_error[0] if r.file_error else None}
-            for d, r, _ in per_file]
+def _consultation_log(consulted: Consulted, per_file: list[FileOutcome], run_id: str,
+                      run_date: date) -> pl.DataFrame:
+    """The access protocol: who consulted whom, when and why (SPEC 5.1)."""
+    names = {i: f.delivery.name for i, f in enumerate(per_file)}
+    return consulted.answers.log.with_columns(
+        pl.lit(run_id).alias("run_id"), pl.lit(run_date).alias("consulted_on"),
+        pl.col("file_idx").replace_strict(names, return_dtype=pl.String).alias("file"),
+        pl.col("participant").alias("participant_code"))
+
+
+def _ledger_rows(run_id: str, per_file: list[FileOutcome]) -> pl.DataFrame:
+    rows = [{"run_id": run_id, "participant": f.delivery.folder, "file": f.delivery.name,
+             "kind": f.delivery.kind, "seq": f.delivery.seq, "sha256": f.delivery.sha256,
+             "status": f.result.status, "records": f.result.records, "accepted": f.result.accepted,
+             "rejected": f.result.rejected, "file_error": f.result.file_error[0] if f.result.file_error else None}
+            for f in per_file]
     return pl.DataFrame(rows, schema={"run_id": pl.String, "participant": pl.String, "file": pl.String,
                                       "kind": pl.String, "seq": pl.Int64, "sha256": pl.String,
                                       "status": pl.String, "records": pl.Int64, "accepted": pl.Int64,

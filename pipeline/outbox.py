@@ -70,14 +70,20 @@ def errors_frame(findings: pl.DataFrame, raw: pl.DataFrame | None, id_column: st
     return rows.select("line_no", id_column, "error_code", "severity", "field", "message", *others)
 
 
-def stage(staging: Path, result: FileResult, errors: pl.DataFrame, processed_at: str
-          ) -> list[tuple[Path, str]]:
+def stage(staging: Path, result: FileResult, errors: pl.DataFrame, processed_at: str,
+          extra: dict[str, pl.DataFrame] | None = None) -> list[tuple[Path, str]]:
     """Write one file's return files into staging; return (staged path, relative target)."""
     out = []
-    folder = staging / result.participant
-    for suffix, write in ((".errors.csv", lambda p: fsio.write_csv(p, errors)),
-                          (".result.json", lambda p: fsio.write_json(p, result.as_json(processed_at)))):
-        path = folder / (result.file + suffix)
-        write(path)
-        out.append((path, f"{result.participant}/{result.file}{suffix}"))
+    folder, name = staging / result.participant, return_name(result.file)
+    frames = {".errors.csv": errors, **(extra or {})}
+    for suffix, frame in frames.items():
+        fsio.write_csv(folder / (name + suffix), frame)
+        out.append((folder / (name + suffix), f"{result.participant}/{name}{suffix}"))
+    fsio.write_json(folder / (name + ".result.json"), result.as_json(processed_at))
+    out.append((folder / (name + ".result.json"), f"{result.participant}/{name}.result.json"))
     return out
+
+
+def return_name(file: str) -> str:
+    """SPEC 4: the return files of ``NAME.ext`` are ``NAME.result.json`` and so on."""
+    return Path(file).stem if Path(file).suffix in (".csv", ".parquet") else file

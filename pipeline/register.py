@@ -27,7 +27,11 @@ FILES_SCHEMA = {"run_id": pl.String(), "participant": pl.String(), "file": pl.St
                 "file_error": pl.String()}
 RUNS_SCHEMA = {"run_id": pl.String(), "run_date": pl.Date(), "files": pl.Int64(),
                "records": pl.Int64(), "accepted": pl.Int64()}
+CONSULTATIONS_SCHEMA = {"run_id": pl.String(), "consulted_on": pl.Date(), "participant_code": pl.String(),
+                        "file": pl.String(), "request_id": pl.String(), "purpose": pl.String(),
+                        "match_status": pl.String(), "person_id": pl.Int64()}
 TABLE_SCHEMAS: dict[str, dict] = {
+    "consultations": CONSULTATIONS_SCHEMA,
     "contracts": CONTRACTS_SCHEMA,
     "contract_history": HISTORY_SCHEMA,
     "borrowers": BORROWERS_SCHEMA,

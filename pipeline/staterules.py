@@ -135,7 +135,7 @@ def _existence(lf: pl.LazyFrame, run_date: date) -> list[pl.LazyFrame]:
 
 def state_findings(lf: pl.LazyFrame, run_date: date) -> list[pl.LazyFrame]:
     """All state rules for the records of one step."""
-    first_new = (MT == "NEW") & ~EXISTS & pl.col("s_new_rejected_line").is_null()
+    first_new = (MT == "NEW") & ~EXISTS
     change = (MT == "CHANGE") & EXISTS
     parts = _existence(lf, run_date)
     parts += _contract_fields(lf, first_new, pl.col("event_date"))

@@ -68,10 +68,10 @@ class Workspace:
                               env=env, cwd=self.root, timeout=300)
 
     def result(self, name: str, participant: str = "BANK1") -> dict:
-        return json.loads((self.root / "outbox" / participant / f"{name}.result.json").read_text())
+        return json.loads((self.root / "outbox" / participant / f"{_stem(name)}.result.json").read_text())
 
     def errors(self, name: str, participant: str = "BANK1") -> pl.DataFrame:
-        return pl.read_csv(self.root / "outbox" / participant / f"{name}.errors.csv", separator=";",
+        return pl.read_csv(self.root / "outbox" / participant / f"{_stem(name)}.errors.csv", separator=";",
                            infer_schema=False)
 
     def findings(self, name: str, participant: str = "BANK1") -> set[tuple[int, str, str]]:
@@ -82,6 +82,11 @@ class Workspace:
     def table(self, name: str) -> pl.DataFrame:
         from pipeline.register import Register
         return Register(self.root / "register").read(name)
+
+
+def _stem(name: str) -> str:
+    """Return files drop the input's extension (SPEC 4: NAME.ext → NAME.result.json)."""
+    return name.rsplit(".", 1)[0] if name.endswith((".csv", ".parquet")) else name
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import RUN_DATE, Workspace, new, record
+from tests.conftest import RUN_DATE, Workspace, _stem, new, record
 
 TABLES = ["contracts", "contract_history", "borrowers", "codes", "persons", "addresses", "files"]
 
@@ -43,7 +43,7 @@ def test_crash_before_commit_leaves_register_as_before(tmp_path: Path, point: st
     assert (tmp_path / "register" / "CURRENT").read_bytes() == current
     assert all(_snapshot(ws)[t].equals(before[t]) for t in TABLES)
     assert (tmp_path / "inbox" / "BANK1" / name).exists()
-    assert not (tmp_path / "outbox" / "BANK1" / f"{name}.result.json").exists()
+    assert not (tmp_path / "outbox" / "BANK1" / f"{_stem(name)}.result.json").exists()
 
 
 @pytest.mark.parametrize("point", ["table_written", "before_commit", "after_commit", "publish_file"])

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
-from tests.conftest import PERSON, RUN_DATE, new, record
+from tests.conftest import RUN_DATE, new, record
 
 SETUP_DATE = date(2026, 11, 20)      # the earlier night that builds the register state
 EV = date(2026, 11, 15)              # event_date of record(): the day the reported fact happened
@@ -92,7 +92,7 @@ def deliver_and_run(ws, rows: list[dict], setup: list[dict] = (), kind: str = "M
         assert ws.run(SETUP_DATE) == 0
         for participant, name in names.items():
             assert ws.findings(name, participant) == set(), "the earlier night's setup must be accepted"
-    participant = rows[0]["participant_code"]
+    participant = rows[0]["participant_code"] or "BANK1"
     name = ws.deliver(rows, participant, kind)
     assert ws.run(RUN_DATE) == 0
     return name, participant
@@ -272,6 +272,7 @@ CASES = [
     case("DUPLICATE_CONTRACT-twice-in-one-file", [new("C1"), new("C1", amount=16_000)],
          {(2, "contract_number", "DUPLICATE_CONTRACT")}),
     case("DUPLICATE_CONTRACT-accept-second-borrower", [new("C1"), new("C1", borrower_no=2, **PERSON2)]),
+    case("DUPLICATE_CONTRACT-accept-same-number-at-another-participant", [new("V1")], setup=[vk("V1")]),
     case("DUPLICATE_CONTRACT-accept-second-borrower-later-night", [new("C1", borrower_no=2, **PERSON2)],
          setup=[ak("C1")]),
 
@@ -652,16 +653,55 @@ def test_message_quotes_value_and_limit(ws):
 
 
 def test_delete_erases_every_trace(ws):
-    """A DELETE'd registration is physically gone: no contract, history, events, borrower, and
-    no person or address that only it referred to."""
+    """A DELETE'd registration is physically gone: no contract, borrower, code or earlier event
+    (only the DELETE itself, without personal data), and no person or address that only it
+    referred to."""
     from pipeline.register import Register
 
     name, _ = deliver_and_run(ws, [record("C1", "DELETE")],
                               setup=[ak("C1", **PERSON2), code("C1", "2", event_date="2026-06-01"), ak("C2")])
     assert ws.findings(name) == set()
-    for table in ("contracts", "contract_history", "borrowers", "codes"):
+    for table in ("contracts", "borrowers", "codes"):
         assert "C1" not in ws.table(table)["contract_number"].to_list(), table
     assert ws.table("persons")["birth_surname"].to_list() == ["Jansen"]
     assert ws.table("addresses").height == 1
     events = Register(ws.root / "register").scan_events().collect()
-    assert "C1" not in events["contract_number"].to_list()
+    left = events.filter(pl.col("contract_number") == "C1")      # only the DELETE itself, no NAW
+    assert left["mutation_type"].to_list() == ["DELETE"]
+    assert left["birth_surname"].to_list() == [None]
+
+
+def test_delete_erases_contract_history(ws):
+    """A DELETE also removes the contract's past versions (the history used for past dates)."""
+    name, _ = deliver_and_run(ws, [record("C1", "DELETE")],
+                              setup=[ak("C1"), code("C1", "2", event_date="2026-06-01")])
+    assert ws.findings(name) == set()
+    assert "C1" not in ws.table("contract_history")["contract_number"].to_list()
+
+
+@pytest.mark.parametrize("first", [new("C1", gender="Q"), new("C1", amount=175_001)],
+                         ids=["first-new-bad-field", "first-new-amount-out-of-range"])
+def test_new_after_rejected_new_is_still_checked(ws, first):
+    """When a NEW is rejected and the same file then has another NEW of that contract, the second
+    is checked against the contract-type table like any NEW: an amount of 999,999 for an AK
+    is never registered."""
+    name, _ = deliver_and_run(ws, [first, new("C1", amount=999_999)])
+    line2 = {code for line, _, code in ws.findings(name) if line == 2}
+    assert line2 & {"OUT_OF_RANGE", "DEPENDS_ON_REJECTED"}
+    assert ws.table("contracts").height == 0
+
+
+def test_retention_ended_contract_is_purged(ws):
+    """Five years after its end a contract, its codes and a person with nothing else are removed."""
+    setup = [ak("C1", event_date="2015-01-02", theoretical_end_date="2020-01-02"),
+             code("C1", "2", event_date="2019-01-02"), end("C1", "2021-11-23"),
+             ak("C2", event_date="2015-01-02", theoretical_end_date="2020-01-02", **PERSON2),
+             end("C2", "2021-11-24")]
+    names = ws.deliver(setup, kind="INIT")
+    assert ws.run(SETUP_DATE) == 0
+    assert ws.findings(names) == set()
+    ws.deliver([new("C3", **PERSON2)])          # something to do tonight
+    assert ws.run(RUN_DATE) == 0
+    assert sorted(ws.table("contracts")["contract_number"].to_list()) == ["C2", "C3"]
+    assert ws.table("codes").height == 0
+    assert ws.table("persons")["birth_surname"].to_list() == ["Vries"]

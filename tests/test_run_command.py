@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tests.conftest import RUN_DATE, Workspace, new, record
+from tests.conftest import RUN_DATE, Workspace, _stem, new, record
 
 
 def test_second_run_while_locked_stops_with_a_clear_message(ws: Workspace) -> None:
@@ -100,6 +100,6 @@ def test_validate_is_a_dry_run(ws: Workspace) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     proc = ws.cki("validate", str(folder / bad), "--config", str(ws.config), "--date", RUN_DATE.isoformat())
     assert proc.returncode == 1
-    errors = pl.read_csv(folder / f"{bad}.errors.csv", separator=";", infer_schema=False)
+    errors = pl.read_csv(folder / f"{_stem(bad)}.errors.csv", separator=";", infer_schema=False)
     assert errors["error_code"].to_list() == ["OUT_OF_RANGE"]
     assert not (ws.root / "register" / "CURRENT").exists()

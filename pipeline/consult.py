@@ -1,0 +1,134 @@
+"""Answer consultation requests (SPEC 3.3, 5): find the person, list registrations, give the colour.
+
+Requests are answered against the register as it stands after the same night's mutations.
+Other participants' registrations appear only by category; every valid request is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from contracts_schema import request
+from pipeline.fieldchecks import field_findings
+from pipeline.findings import collect, finding
+from pipeline.normalize import match_keys
+from pipeline.parse import to_typed, type_findings
+from pipeline.state import CONTRACT_KEY
+from pipeline.status import colour_of, reasons_long
+
+REQ = ["file_idx", "request_id"]
+LINE = ["file_idx", "line_no"]
+ANSWER_COLUMNS = ["request_id", "match_status", "status_color", "status_reasons", "contracts_running",
+                  "contracts_ended", "total_running_amount"]
+CONTRACT_COLUMNS = ["request_id", "own_registration", "registered_by", "contract_number", "contract_type",
+                    "borrower_no", "amount", "start_date", "theoretical_end_date", "actual_end_date", "codes"]
+
+
+@dataclass
+class RegisterView:
+    """The tables a consultation reads, as they stand after tonight's mutations."""
+
+    persons: pl.DataFrame
+    addresses: pl.DataFrame
+    borrowers: pl.DataFrame
+    contracts: pl.DataFrame
+    codes: pl.DataFrame
+
+
+@dataclass
+class Answers:
+    findings: pl.DataFrame
+    answers: pl.DataFrame      # file_idx + ANSWER_COLUMNS
+    contracts: pl.DataFrame    # file_idx + CONTRACT_COLUMNS
+    log: pl.DataFrame          # one row per answered request
+
+
+def validate_requests(raw: pl.DataFrame, run_date: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    typed = to_typed(raw, request.COLUMNS, ("file_idx", "line_no", "participant"))
+    first = pl.col("line_no").min().over(["file_idx", "request_id"])
+    dupes = raw.lazy().filter(pl.col("request_id").is_not_null()).with_columns(first.alias("first")).filter(
+        pl.col("line_no") != pl.col("first"))
+    parts = [field_findings(typed, request.ConsultationRequest).lazy(),
+             *type_findings(typed.lazy(), request.COLUMNS, raw.lazy(), LINE),
+             finding(dupes, "DUPLICATE_REQUEST_ID", "request_id", pl.col("request_id"), pl.col("first")),
+             finding(typed.lazy().filter(pl.col("birth_date") > run_date), "FUTURE_DATE", "birth_date",
+                     pl.col("birth_date"), run_date.isoformat())]
+    return typed, collect(parts)
+
+
+def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
+    """Per request: match_status and, when FOUND, person_id (SPEC 5.1's narrowing steps)."""
+    req = requests.select(*LINE, *match_keys(), "birth_date", "house_number")
+    people = view.persons.select("person_id", "surname_key", "birth_date", "first_initial",
+                                 pl.col("initials_key").alias("p_initials"))
+    cands = req.join(people, on=["surname_key", "birth_date", "first_initial"], how="inner")
+    seen = view.addresses.select("person_id", "postcode_key", "house_number").unique().with_columns(
+        pl.lit(True).alias("addr_hit"))
+    cands = cands.join(seen, on=["person_id", "postcode_key", "house_number"], how="left").with_columns(
+        pl.col("addr_hit").fill_null(False))
+    has_address = pl.col("postcode_key").is_not_null() & pl.col("house_number").is_not_null()
+    cands = cands.filter(~has_address | (pl.col("addr_hit").sum().over(LINE) == 0) | pl.col("addr_hit"))
+    same_initials = pl.col("initials_key") == pl.col("p_initials")
+    cands = cands.filter((same_initials.sum().over(LINE) == 0) | same_initials)
+    counted = cands.group_by(LINE).agg(pl.len().alias("n"), pl.col("person_id").first())
+    status = (pl.when(pl.col("n").is_null()).then(pl.lit("NOT_FOUND"))
+              .when(pl.col("n") == 1).then(pl.lit("FOUND")).otherwise(pl.lit("NOT_UNIQUE")))
+    return (requests.select(*LINE, "request_id", "purpose", "participant").join(counted, on=LINE, how="left")
+            .with_columns(status.alias("match_status"),
+                          pl.when(pl.col("n") == 1).then(pl.col("person_id")).alias("person_id")).drop("n"))
+
+
+def _codes_text(codes: pl.DataFrame) -> pl.DataFrame:
+    item = pl.concat_str(pl.col("code"), pl.lit(":"), pl.col("code_date").cast(pl.String))
+    return (codes.sort([*CONTRACT_KEY, "code_date", "line_no"]).group_by(CONTRACT_KEY, maintain_order=True)
+            .agg(item.str.join(";").alias("codes")))
+
+
+def registrations(matched: pl.DataFrame, view: RegisterView, categories: dict[str, str],
+                  run_date: date) -> pl.DataFrame:
+    """Every registration of every found person, seen from the requesting participant."""
+    found = matched.filter(pl.col("match_status") == "FOUND")
+    regs = (found.join(view.borrowers.select(*CONTRACT_KEY, "borrower_no", "person_id"), on="person_id")
+            .join(view.contracts, on=CONTRACT_KEY))
+    codes = _codes_text(view.codes.join(regs.select(CONTRACT_KEY).unique(), on=CONTRACT_KEY, how="semi"))
+    own = pl.col("participant_code") == pl.col("participant")
+    category = pl.col("participant_code").replace_strict(categories, default="OVERIG", return_dtype=pl.String)
+    return regs.join(codes, on=CONTRACT_KEY, how="left").with_columns(
+        own.alias("own_registration"),
+        pl.when(own).then(pl.col("participant_code")).otherwise(category).alias("registered_by"),
+        (pl.col("actual_end_date").is_null() | (pl.col("actual_end_date") > run_date)).alias("running"))
+
+
+def answer(requests: pl.DataFrame, view: RegisterView, categories: dict[str, str], run_date: date) -> Answers:
+    matched = match_persons(requests, view)
+    regs = registrations(matched, view, categories, run_date)
+    beheer_ok = regs.filter(pl.col("own_registration") & pl.col("running")).select(REQ).unique()
+    refused = matched.filter(pl.col("purpose") == "BEHEER").join(beheer_ok, on=REQ, how="anti")
+    findings = finding(refused.lazy(), "NO_CONTRACT_FOR_BEHEER", "purpose", pl.col("purpose")).collect()
+    matched = matched.join(refused, on=LINE, how="anti")
+    regs = regs.join(matched.select(REQ), on=REQ, how="semi")
+    reasons = pl.concat([
+        reasons_long(regs, pl.col("running")),
+        matched.filter(pl.col("match_status") != "FOUND").select(
+            *REQ, pl.when(pl.col("match_status") == "NOT_FOUND").then(pl.lit("NOT_KNOWN"))
+            .otherwise(pl.lit("NOT_UNIQUE")).alias("reason")),
+        matched.join(view.persons.filter(pl.col("deceased_date").is_not_null()).select("person_id"),
+                     on="person_id", how="semi").select(*REQ, pl.lit("DECEASED").alias("reason")),
+    ])
+    counts = regs.group_by(REQ).agg(
+        pl.col("running").sum().cast(pl.Int64).alias("contracts_running"),
+        (~pl.col("running")).sum().cast(pl.Int64).alias("contracts_ended"),
+        pl.col("amount").filter(pl.col("running")).sum().cast(pl.Int64).alias("total_running_amount"))
+    answers = (matched.sort(LINE).join(colour_of(reasons), on=REQ, how="left", maintain_order="left")
+               .join(counts, on=REQ, how="left", maintain_order="left")
+               .with_columns(pl.col("status_color").fill_null("GROEN"), pl.col("status_reasons").fill_null(""),
+                             pl.col(["contracts_running", "contracts_ended", "total_running_amount"]).fill_null(0)))
+    shown = regs.sort(["file_idx", "request_id", "start_date", "participant_code", "contract_number",
+                       "borrower_no"]).with_columns(
+        pl.when(pl.col("own_registration")).then(pl.col("contract_number")).alias("contract_number"))
+    log = matched.select("file_idx", "participant", "request_id", "purpose", "person_id", "match_status")
+    return Answers(findings, answers.select("file_idx", *ANSWER_COLUMNS),
+                   shown.select("file_idx", *CONTRACT_COLUMNS), log)

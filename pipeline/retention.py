@@ -1,0 +1,58 @@
+"""Retention (SPEC 1): what the run date ends is physically removed.
+
+A contract goes with its history, codes, borrower links and events 5 years after its actual end
+date; a person nothing refers to any more goes with it. Consultation records go after 12 months,
+archived deliveries after ``archive_days``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from contracts_schema.codes import CONSULTATION_RETENTION_MONTHS, RETENTION_YEARS
+from pipeline.state import CONTRACT_KEY
+
+CONTRACT_TABLES = ("contracts", "contract_history", "codes", "borrowers")
+
+
+def expired_contracts(contracts: pl.DataFrame, run_date: date) -> pl.DataFrame:
+    """Keys of contracts whose retention ends on or before the run date."""
+    ends = pl.col("actual_end_date").dt.offset_by(f"{RETENTION_YEARS}y")
+    return contracts.filter(ends <= run_date).select(CONTRACT_KEY)
+
+
+def purge_contracts(tables: dict[str, pl.DataFrame], expired: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The contract and person tables without the expired contracts and the persons left with nothing."""
+    out = {name: tables[name].join(expired, on=CONTRACT_KEY, how="anti") for name in CONTRACT_TABLES}
+    referenced = out["borrowers"].select("person_id").unique()
+    for name in ("persons", "addresses"):
+        out[name] = tables[name].join(referenced, on="person_id", how="semi")
+    return out
+
+
+def consultation_cutoff(run_date: date) -> date:
+    """Consultations on or before this date are older than 12 months."""
+    cutoff = pl.select(pl.lit(run_date).dt.offset_by(f"-{CONSULTATION_RETENTION_MONTHS}mo")).item()
+    return cutoff
+
+
+def purge_archive(archive: Path, run_date: date, days: int) -> int:
+    """Delete archive day folders older than ``days``; returns how many went."""
+    limit = run_date - timedelta(days=days)
+    removed = 0
+    for base in (archive, archive / "rejected"):
+        if not base.is_dir():
+            continue
+        for folder in base.iterdir():
+            try:
+                day = date.fromisoformat(folder.name)
+            except ValueError:
+                continue
+            if day < limit:
+                shutil.rmtree(folder)
+                removed += 1
+    return removed
