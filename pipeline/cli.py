@@ -37,6 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", type=Path, default=Path("cki-demo"))
     demo.add_argument("--date", type=_date)
     sub.add_parser("file-format", help="print the file-format reference for participants")
+    inz = sub.add_parser("inzage", help="a person's right of access: registrations and who consulted them")
+    inz.add_argument("--surname", required=True, help="birth surname (a prefix may be written in it)")
+    inz.add_argument("--prefix", help="surname prefix, e.g. 'van der'")
+    inz.add_argument("--initials", required=True)
+    inz.add_argument("--birth-date", required=True, type=_date)
+    inz.add_argument("--postcode")
+    inz.add_argument("--house-number", type=int)
+    inz.add_argument("--config", type=Path, default=Path("config.yaml"))
+    inz.add_argument("--date", type=_date, help="the day of the request (default today)")
+    inz.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -71,6 +81,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.schedule(args.config)
     if args.command == "demo":
         return commands.demo(args.dir, args.date)
+    if args.command == "inzage":
+        return commands.inzage(args)
     if args.command == "file-format":
         return commands.file_format()
     return 2

@@ -74,3 +74,15 @@ def file_format() -> int:
 
     sys.stdout.write(render())
     return 0
+
+
+def inzage(args) -> int:
+    import json
+
+    from pipeline.inzage import Person, inspect, render
+
+    config = load_config(args.config)
+    person = Person(args.surname, args.initials, args.birth_date, args.prefix, args.postcode, args.house_number)
+    report = inspect(config, person, args.date or today_in(config.settings.timezone))
+    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.json else render(report))
+    return 0

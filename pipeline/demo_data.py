@@ -12,6 +12,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+REQUEST_COLUMNS = ["request_id", "purpose", "birth_surname", "surname_prefix", "initials", "gender",
+                   "birth_date", "postcode", "house_number", "house_number_suffix"]
 COLUMNS = [
     "participant_code", "contract_number", "mutation_type", "event_date", "contract_type",
     "amount", "theoretical_end_date", "borrower_no", "birth_surname", "surname_prefix",
@@ -132,7 +134,8 @@ def _text(value) -> str | None:
 def _write(path: Path, participant: str, rows: list[dict], columns=COLUMNS) -> None:
     """Write rows as a `;`-separated UTF-8 CSV with every column as text."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [{"participant_code": participant, **row} for row in rows]
+    if "participant_code" in columns:
+        rows = [{"participant_code": participant, **row} for row in rows]
     data = {col: [_text(row.get(col)) for row in rows] for col in columns}
     pl.DataFrame(data, schema={col: pl.String for col in columns}).write_csv(path, separator=";")
 
@@ -299,6 +302,17 @@ def write_demo_workspace(root: Path, run_date: date) -> Path:
     _write(inbox / "WINKEL1" / "levering november.csv", "WINKEL1",
            [_new("WK-100240", "VK", ago(2), who("meijer"), 900)])
 
+    # Consultation requests of BANK1, answered after tonight's mutations.
+    who_req = partial(_person, run_date=run_date)
+    requests = [
+        {"request_id": "R-001", "purpose": "ACCEPTATIE", **who_req("vdberg", birth_surname="Van der Berg",
+                                                                      surname_prefix=None)},
+        {"request_id": "R-002", "purpose": "ACCEPTATIE", **who_req("celik", birth_surname="Celik")},
+        {"request_id": "R-003", "purpose": "BEHEER", **who_req("jansen")},
+        {"request_id": "R-004", "purpose": "ACCEPTATIE", "birth_surname": "Onbekend", "initials": "Z.",
+         "birth_date": date(1990, 1, 1)},
+    ]
+    _write(inbox / "BANK1" / f"BANK1_RAAD_{day}_000001.csv", "BANK1", requests, columns=REQUEST_COLUMNS)
     # A draft of tomorrow's delivery, outside the inbox, to try `cki validate` on.
     _write(draft_path(root, run_date), "BANK1", [
         _rec("BK-RK-0002", "CHANGE", ago(1), amount=9000),
