@@ -32,7 +32,7 @@ def test_spec_error_codes_are_all_in_the_catalogue() -> None:
 
 def test_every_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
-    for command in ("cki run", "cki validate", "cki schedule", "cki demo", "cki file-format"):
+    for command in ("cki run", "cki validate", "cki schedule", "cki demo", "cki file-format", "cki inzage"):
         assert command in readme
 
 

@@ -103,3 +103,22 @@ def test_validate_is_a_dry_run(ws: Workspace) -> None:
     errors = pl.read_csv(folder / f"{_stem(bad)}.errors.csv", separator=";", infer_schema=False)
     assert errors["error_code"].to_list() == ["OUT_OF_RANGE"]
     assert not (ws.root / "register" / "CURRENT").exists()
+
+
+def test_inzage_shows_registrations_and_who_consulted(ws: Workspace) -> None:
+    """A person's right of access: every registration, and the participants that consulted them."""
+    ws.deliver([new("C1", birth_surname="Berg", surname_prefix="van der", initials="H.")])
+    ws.deliver([{"request_id": "R1", "purpose": "ACCEPTATIE", "birth_surname": "Van der Berg",
+                 "initials": "H", "birth_date": "1980-05-17"}], kind="RAAD")
+    assert ws.run() == 0
+    args = ["inzage", "--surname", "van der berg", "--initials", "H.", "--birth-date", "1980-05-17",
+            "--config", str(ws.config), "--date", RUN_DATE.isoformat()]
+    proc = ws.cki(*args)
+    assert proc.returncode == 0, proc.stderr
+    assert "Voorbeeldbank (BANK1) contract C1: AK" in proc.stdout
+    assert "2026-11-23 Voorbeeldbank (ACCEPTATIE)" in proc.stdout
+    import json
+    report = json.loads(ws.cki(*args, "--json").stdout)
+    assert [r["contract_number"] for r in report["registrations"]] == ["C1"]
+    assert ws.cki("inzage", "--surname", "Niemand", "--initials", "X", "--birth-date", "1970-01-01",
+                  "--config", str(ws.config)).stdout.startswith("No registration found")
