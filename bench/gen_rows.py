@@ -6,40 +6,12 @@ from pathlib import Path
 
 import polars as pl
 
-MUTATION_COLUMNS = {
-    "participant_code": pl.String,
-    "contract_number": pl.String,
-    "mutation_type": pl.String,
-    "event_date": pl.Date,
-    "contract_type": pl.String,
-    "amount": pl.Int64,
-    "theoretical_end_date": pl.Date,
-    "borrower_no": pl.Int64,
-    "birth_surname": pl.String,
-    "surname_prefix": pl.String,
-    "initials": pl.String,
-    "gender": pl.String,
-    "birth_date": pl.Date,
-    "postcode": pl.String,
-    "house_number": pl.Int64,
-    "house_number_suffix": pl.String,
-    "code": pl.String,
-    "arrears_since": pl.Date,
-    "arrears_amount": pl.Int64,
-    "written_off_amount": pl.Int64,
-    "final_discharge": pl.Boolean,
-    "actual_end_date": pl.Date,
-}
-PERSON_COLUMNS = (
-    "birth_surname",
-    "surname_prefix",
-    "initials",
-    "gender",
-    "birth_date",
-    "postcode",
-    "house_number",
-    "house_number_suffix",
-)
+from contracts_schema import mutation
+
+_DTYPES = {"str": pl.String, "int": pl.Int64, "date": pl.Date, "bool": pl.Boolean}
+# The file contract's own column list and types (contracts_schema is the single source).
+MUTATION_COLUMNS = {c.name: _DTYPES[c.kind] for c in mutation.COLUMNS}
+PERSON_COLUMNS = mutation.PERSON_FIELDS
 # Order of rows of one contract on the same day.
 ROW_ORDER = {"NEW": 0, "CHANGE": 1, "CODE": 2, "DECEASED": 3, "END": 4}
 

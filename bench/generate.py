@@ -21,6 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
+from contracts_schema import request
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen_config  # noqa: E402
@@ -32,18 +34,7 @@ from gen_rows import contract_number, load_rows, to_file_rows, write_csv  # noqa
 
 NATIONAL = {"contracts": 10_600_000, "persons": 7_300_000, "night_rows": 500_000, "requests": 100_000}
 EPOCH = dt.date(1970, 1, 1)
-REQUEST_COLUMNS = (
-    "request_id",
-    "purpose",
-    "birth_surname",
-    "surname_prefix",
-    "initials",
-    "gender",
-    "birth_date",
-    "postcode",
-    "house_number",
-    "house_number_suffix",
-)
+REQUEST_COLUMNS = request.COLUMN_NAMES
 
 
 @dataclass(frozen=True)
