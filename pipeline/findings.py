@@ -21,12 +21,17 @@ SCHEMA = {
 }
 
 
+MAX_QUOTED = 60
+
+
 def _text(value: pl.Expr | str | None) -> pl.Expr:
+    """A value as a message quotes it: text, and never longer than MAX_QUOTED characters."""
     if value is None:
         return pl.lit("", dtype=pl.String)
     if isinstance(value, str):
         return pl.lit(value, dtype=pl.String)
-    return value.cast(pl.String).fill_null("")
+    text = value.cast(pl.String).fill_null("")
+    return pl.when(text.str.len_chars() > MAX_QUOTED).then(text.str.slice(0, MAX_QUOTED) + "…").otherwise(text)
 
 
 def finding(rows: pl.LazyFrame, code: str, field: str, value: pl.Expr | str | None = None,

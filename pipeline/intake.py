@@ -50,7 +50,8 @@ class Delivery:
         return self.file_error is None
 
     def reject(self, code: str, **parts: object) -> None:
-        self.file_error = (code, message(code, **parts))  # type: ignore[arg-type]
+        quoted = {k: (str(v)[:60] + "…" if len(str(v)) > 60 else v) for k, v in parts.items()}
+        self.file_error = (code, message(code, **quoted))  # type: ignore[arg-type]
         self.frame = None
 
 

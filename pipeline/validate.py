@@ -139,9 +139,19 @@ def _participant_types(lf: pl.LazyFrame, rules: RunRules) -> list[pl.LazyFrame]:
 
 
 def _duplicates(raw: pl.LazyFrame) -> list[pl.LazyFrame]:
-    """A row equal in every column to an earlier row of the same file."""
-    first = pl.col("line_no").min().over(["file_idx", *mutation.COLUMN_NAMES], order_by=None)
-    rows = raw.with_columns(first.alias("first_line")).filter(pl.col("line_no") != pl.col("first_line"))
+    """A row equal in every column to an earlier row of the same file.
+
+    Rows are grouped by a hash of all columns (cheap at national scale); the few candidates are
+    then compared column by column with their first row, so a hash collision never rejects.
+    """
+    cols = list(mutation.COLUMN_NAMES)
+    hashed = raw.select("file_idx", "line_no", pl.struct(cols).hash(seed=7).alias("row_hash"))
+    first = pl.col("line_no").min().over(["file_idx", "row_hash"])
+    pairs = hashed.with_columns(first.alias("first_line")).filter(pl.col("line_no") != pl.col("first_line"))
+    later = pairs.join(raw, on=["file_idx", "line_no"]).drop("row_hash")
+    earlier = raw.select("file_idx", pl.col("line_no").alias("first_line"), *[pl.col(c).alias(f"f__{c}") for c in cols])
+    same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"f__{c}")) for c in cols])
+    rows = later.join(earlier, on=["file_idx", "first_line"]).filter(same)
     return [finding(rows, "DUPLICATE_RECORD", "", None, pl.col("first_line"))]
 
 
