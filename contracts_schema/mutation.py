@@ -36,9 +36,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 REQUIRED_HEADER = ("participant_code", "contract_number", "mutation_type", "event_date")
-DATE_COLUMNS = tuple(c.name for c in COLUMNS if c.kind == "date")
 PERSON_FIELDS = tuple(c.name for c in PERSON_COLUMNS)
-ADDRESS_FIELDS = ("postcode", "house_number", "house_number_suffix")
 
 # Per mutation type: the fields it requires and the further fields it may carry. Code-specific
 # fields (arrears_since, ...) are governed by CODE_FIELDS; actual_end_date by the END/code 3 rules.

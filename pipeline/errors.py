@@ -16,6 +16,3 @@ class RunLocked(CkiError):
 
     exit_code = 3
 
-
-class InjectedCrash(BaseException):
-    """Never raised: crash points kill the process (see ``faults``)."""

@@ -11,7 +11,7 @@ import io
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from contracts_schema import mutation, request
+from contracts_schema.codes import FILE_KINDS
 from contracts_schema.errors import message
 from pipeline.config import Config
 
@@ -26,7 +27,7 @@ NAME_PATTERN = re.compile(
     r"^(?P<participant>[A-Z0-9]{3,12})_(?P<kind>MUT|INIT|RAAD)_(?P<date>\d{8})_(?P<seq>\d{6})"
     r"\.(?P<ext>csv|parquet)$")
 NAME_RULE = "<PARTICIPANT>_<MUT|INIT|RAAD>_<YYYYMMDD>_<SEQ of 6 digits>.<csv|parquet>"
-KIND_ORDER = {"INIT": 0, "MUT": 1, "RAAD": 2}
+KIND_ORDER = {kind: i for i, kind in enumerate(FILE_KINDS)}   # INIT before MUT before RAAD
 MAX_PARQUET_EXPANSION = 50
 
 
@@ -42,7 +43,6 @@ class Delivery:
     sha256: str | None = None
     file_error: tuple[str, str] | None = None
     frame: pl.DataFrame | None = None
-    columns: list[str] = field(default_factory=list)
     records: int = 0          # data rows read, also when the file is then rejected whole
 
     @property
@@ -157,7 +157,7 @@ def _read_records(d: Delivery, data: bytes, ext: str) -> None:
     except _Unreadable as exc:
         return d.reject(exc.code, value=exc.reason, limit="CSV" if ext == "csv" else "Parquet")
     names, required = _contract(d.kind or "")
-    d.columns, d.records = frame.columns, frame.height
+    d.records = frame.height
     problem = _header_problem(frame.columns, names, required)
     if problem:
         return d.reject("FILE_HEADER", value=problem)

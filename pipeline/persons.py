@@ -17,7 +17,6 @@ from pipeline.normalize import match_keys
 
 PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date",
                  "postcode", "house_number", "house_number_suffix"]
-ADDRESS = ["postcode", "house_number", "house_number_suffix"]
 MATCH = ["surname_key", "birth_date", "initials_key"]
 ORDER = ["event_date", "file_idx", "line_no"]
 
