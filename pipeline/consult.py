@@ -13,7 +13,7 @@ import polars as pl
 
 from contracts_schema import request
 from pipeline.fieldchecks import field_findings
-from pipeline.findings import collect, finding
+from pipeline.findings import collect, finding, one_per_cell
 from pipeline.normalize import match_keys
 from pipeline.parse import to_typed, type_findings
 from pipeline.state import CONTRACT_KEY
@@ -56,7 +56,7 @@ def validate_requests(raw: pl.DataFrame, run_date: date) -> tuple[pl.DataFrame, 
              finding(dupes, "DUPLICATE_REQUEST_ID", "request_id", pl.col("request_id"), pl.col("first")),
              finding(typed.lazy().filter(pl.col("birth_date") > run_date), "FUTURE_DATE", "birth_date",
                      pl.col("birth_date"), run_date.isoformat())]
-    return typed, collect(parts)
+    return typed, one_per_cell(collect(parts))
 
 
 def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:

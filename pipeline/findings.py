@@ -49,6 +49,14 @@ def finding(rows: pl.LazyFrame, code: str, field: str, value: pl.Expr | str | No
     )
 
 
+def one_per_cell(found: pl.DataFrame) -> pl.DataFrame:
+    """An unreadable cell is INVALID_TYPE only, never also MISSING_FIELD (its typed value is empty)."""
+    invalid = found.filter(pl.col("error_code") == "INVALID_TYPE").select("file_idx", "line_no", "field")
+    missing = pl.col("error_code") == "MISSING_FIELD"
+    return pl.concat([found.filter(~missing),
+                      found.filter(missing).join(invalid, on=["file_idx", "line_no", "field"], how="anti")])
+
+
 def empty() -> pl.DataFrame:
     return pl.DataFrame(schema=SCHEMA)
 

@@ -50,8 +50,10 @@ class Delivery:
         return self.file_error is None
 
     def reject(self, code: str, **parts: object) -> None:
-        quoted = {k: (str(v)[:60] + "…" if len(str(v)) > 60 else v) for k, v in parts.items()}
-        self.file_error = (code, message(code, **quoted))  # type: ignore[arg-type]
+        value = str(parts.get("value", ""))
+        if len(value) > 60:  # a delivered value is quoted, never echoed whole
+            parts["value"] = value[:60] + "…"
+        self.file_error = (code, message(code, **parts))  # type: ignore[arg-type]
         self.frame = None
 
 
@@ -102,12 +104,12 @@ def check_one(d: Delivery, config: Config, hashes: dict[str, str],
     if not stat.S_ISREG(st.st_mode):
         kind = "a link" if stat.S_ISLNK(st.st_mode) else "a folder" if stat.S_ISDIR(st.st_mode) else "special"
         return d.reject("FILE_NOT_REGULAR", value=d.name, limit=kind)
-    participant = config.participants.get(d.folder)
-    if participant is None:
-        return d.reject("PARTICIPANT_UNKNOWN", value=d.folder)
     m = NAME_PATTERN.match(d.name)
     if not m or not _valid_date(m["date"]):
         return d.reject("FILE_NAME_INVALID", value=d.name, limit=NAME_RULE)
+    participant = config.participants.get(d.folder)
+    if participant is None:
+        return d.reject("PARTICIPANT_UNKNOWN", value=d.folder)
     d.kind, d.seq = m["kind"], int(m["seq"])
     if m["participant"] != d.folder:
         return d.reject("FILE_PARTICIPANT_MISMATCH", value=m["participant"], limit=d.folder)

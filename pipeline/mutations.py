@@ -8,6 +8,7 @@ import polars as pl
 
 from contracts_schema import mutation
 from pipeline.apply import apply_records, initial_state
+from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
 from pipeline.parse import to_typed
 from pipeline.persons import PERSON_FIELDS, apply_updates, attach
@@ -44,12 +45,7 @@ def combine(files: list[tuple[int, Delivery]]) -> pl.DataFrame:
 def validate_mutations(raw: pl.DataFrame, rules: RunRules) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed records and the per-record findings."""
     typed = to_typed(raw, mutation.COLUMNS, ("file_idx", "line_no", "participant", "kind"))
-    found = record_findings(typed, raw, rules)
-    invalid = found.filter(pl.col("error_code") == "INVALID_TYPE").select(*LINE, "field")
-    found = pl.concat([found.filter(pl.col("error_code") != "MISSING_FIELD"),
-                       found.filter(pl.col("error_code") == "MISSING_FIELD").join(
-                           invalid, on=[*LINE, "field"], how="anti")])
-    return typed, found
+    return typed, one_per_cell(record_findings(typed, raw, rules))
 
 
 def process_mutations(raw: pl.DataFrame, names: dict[int, str], reg: Register, rules: RunRules,
