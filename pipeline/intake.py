@@ -113,9 +113,13 @@ def check_one(d: Delivery, config: Config, hashes: dict[str, str],
     d.kind, d.seq = m["kind"], int(m["seq"])
     if m["participant"] != d.folder:
         return d.reject("FILE_PARTICIPANT_MISMATCH", value=m["participant"], limit=d.folder)
-    if not participant.may_register or (d.kind == "RAAD" and not participant.may_consult):
-        what = "consultation requests" if d.kind == "RAAD" else "registrations"
-        return d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit=what)
+    if d.kind != "RAAD" and not participant.may_register:
+        return d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="registrations")
+    if d.kind == "RAAD" and not participant.may_consult:
+        return d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="consultation requests")
+    if d.kind == "RAAD" and not participant.may_register:
+        return d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="consultation requests: only "
+                        "participants that register may consult (reciprocity)")
     if st.st_size > config.settings.max_file_bytes:
         return d.reject("FILE_TOO_LARGE", value=st.st_size, limit=config.settings.max_file_bytes)
     if st.st_size == 0:
