@@ -65,8 +65,8 @@ def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
     people = view.persons.select("person_id", "surname_key", "birth_date", "first_initial",
                                  pl.col("initials_key").alias("p_initials"))
     cands = req.join(people, on=["surname_key", "birth_date", "first_initial"], how="inner")
-    seen = view.addresses.select("person_id", "postcode_key", "house_number").unique().with_columns(
-        pl.lit(True).alias("addr_hit"))
+    seen = (view.addresses.join(cands.select("person_id").unique(), on="person_id", how="semi")
+            .select("person_id", "postcode_key", "house_number").unique().with_columns(pl.lit(True).alias("addr_hit")))
     cands = cands.join(seen, on=["person_id", "postcode_key", "house_number"], how="left").with_columns(
         pl.col("addr_hit").fill_null(False))
     has_address = pl.col("postcode_key").is_not_null() & pl.col("house_number").is_not_null()
