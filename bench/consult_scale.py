@@ -43,7 +43,8 @@ big = pl.concat([reqs.with_columns(pl.col('request_id') + f'-{k}') for k in rang
 d = Delivery(Path('x'), 'BANK01', 'BANK01_RAAD_20261103_000009.csv', kind='RAAD')
 d.frame = big.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias('line_no'))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"persons {view.persons.height:,} contracts {view.contracts.height:,} requests {big.height:,}; RSS before {before:.0f} MB")
+print(f"persons {view.persons.height:,} contracts {view.contracts.height:,} requests {big.height:,}; "
+      f"RSS before {before:.0f} MB")
 for _ in range(2):
     t = time.time()
     c = consult([(0, d)], view, cfg, dt.date(2026, 11, 3))
