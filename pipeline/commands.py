@@ -6,8 +6,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipeline.config import load_config
-from pipeline.intake import today_in
+from pipeline.config import load_config, today_in
 from pipeline.night import NightResult, run_night
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -121,6 +123,11 @@ class Config:
     def pc4_path(self) -> Path | None:
         value = self.settings.pc4_gemeente
         return (self.base / value).resolve() if value else None
+
+
+def today_in(tz: str) -> date:
+    """The calendar date now in the given timezone (the default run date)."""
+    return datetime.now(ZoneInfo(tz)).date()
 
 
 def _describe(error: ValidationError) -> str:

@@ -81,7 +81,7 @@ def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
                           pl.when(pl.col("n") == 1).then(pl.col("person_id")).alias("person_id")).drop("n"))
 
 
-def _codes_text(codes: pl.DataFrame) -> pl.DataFrame:
+def codes_text(codes: pl.DataFrame) -> pl.DataFrame:
     item = pl.concat_str(pl.col("code"), pl.lit(":"), pl.col("code_date").cast(pl.String))
     return (codes.sort([*CONTRACT_KEY, "code_date", "line_no"]).group_by(CONTRACT_KEY, maintain_order=True)
             .agg(item.str.join(";").alias("codes")))
@@ -93,7 +93,7 @@ def registrations(matched: pl.DataFrame, view: RegisterView, categories: dict[st
     found = matched.filter(pl.col("match_status") == "FOUND")
     regs = (found.join(view.borrowers.select(*CONTRACT_KEY, "borrower_no", "person_id"), on="person_id")
             .join(view.contracts, on=CONTRACT_KEY))
-    codes = _codes_text(view.codes.join(regs.select(CONTRACT_KEY).unique(), on=CONTRACT_KEY, how="semi"))
+    codes = codes_text(view.codes.join(regs.select(CONTRACT_KEY).unique(), on=CONTRACT_KEY, how="semi"))
     own = pl.col("participant_code") == pl.col("participant")
     category = pl.col("participant_code").replace_strict(categories, default="OVERIG", return_dtype=pl.String)
     return regs.join(codes, on=CONTRACT_KEY, how="left").with_columns(

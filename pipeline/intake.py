@@ -12,7 +12,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -244,8 +244,3 @@ def _header_problem(found: list[str], allowed: tuple[str, ...], required: tuple[
     if dupes:
         parts.append("columns named twice " + ", ".join(dupes))
     return "; ".join(parts)
-
-
-def today_in(tz: str) -> date:
-    from zoneinfo import ZoneInfo
-    return datetime.now(ZoneInfo(tz)).date()

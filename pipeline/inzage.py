@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 
 from pipeline.config import Config
-from pipeline.consult import RegisterView, _codes_text, match_persons
+from pipeline.consult import RegisterView, codes_text, match_persons
 from pipeline.register import Register
 from pipeline.retention import consultation_cutoff
 from pipeline.state import CONTRACT_KEY
@@ -48,7 +48,7 @@ def inspect(config: Config, person: Person, on: date) -> dict:
     names = {p.code: p.name for p in config.settings.participants}
     pid = match["person_id"]
     regs = (view.borrowers.filter(pl.col("person_id") == pid).join(view.contracts, on=CONTRACT_KEY)
-            .join(_codes_text(view.codes), on=CONTRACT_KEY, how="left").sort("start_date", *CONTRACT_KEY))
+            .join(codes_text(view.codes), on=CONTRACT_KEY, how="left").sort("start_date", *CONTRACT_KEY))
     regs = regs.with_columns(pl.col("participant_code").replace_strict(names, default=None,
                                                                        return_dtype=pl.String).alias("participant"))
     cutoff = consultation_cutoff(on)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.findings import finding
-from pipeline.normalize import match_keys
+from pipeline.normalize import match_keys, postcode_key
 
 PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date",
                  "postcode", "house_number", "house_number_suffix"]
@@ -113,7 +113,8 @@ def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataF
 
 def reported_addresses(updates: pl.DataFrame) -> pl.DataFrame:
     """Every distinct address a person was reported at, dated by its first report."""
-    rows = updates.filter(pl.col("postcode").is_not_null()).with_columns(match_keys()[3])
+    rows = updates.filter(pl.col("postcode").is_not_null()).with_columns(
+        postcode_key(pl.col("postcode")).alias("postcode_key"))
     return (rows.group_by("person_id", "postcode_key", "house_number", "house_number_suffix")
             .agg(pl.col("event_date").min().alias("valid_from"))
             .select(list(ADDRESSES_SCHEMA)).cast(ADDRESSES_SCHEMA))  # type: ignore[arg-type]

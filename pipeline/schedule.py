@@ -13,9 +13,8 @@ import logging
 import os
 from pathlib import Path
 
-from pipeline.config import Config, load_config
+from pipeline.config import Config, load_config, today_in
 from pipeline.errors import CkiError, RunLocked
-from pipeline.intake import today_in
 
 log = logging.getLogger("cki")
 JOB_ID = "nightly"
