@@ -1,22 +1,29 @@
-"""One night's mutation files → findings and the register's new tables (no I/O here)."""
+"""One night's mutation files → findings and the register's new tables, applied in chunks."""
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import polars as pl
 
 from contracts_schema import mutation
-from pipeline.apply import apply_records, initial_state
+from pipeline.apply import Applied, apply_records, initial_state
+from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
 from pipeline.parse import to_typed
-from pipeline.persons import PERSON_FIELDS, apply_updates, attach
-from pipeline.register import Register
-from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, STATE_COLUMNS
+from pipeline.persons import ADDRESSES_SCHEMA, PERSON_FIELDS, PERSONS_SCHEMA, apply_updates, attach, working_persons
+from pipeline.register import DATA, Register
+from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, STATE_COLUMNS
+from pipeline.tonight import KeyedTable, hashed_keys
 from pipeline.validate import RunRules, record_findings
 
+log = logging.getLogger("cki")
 MT = pl.col("mutation_type")
+CHUNK_RECORDS = 500_000
 LINE = ["file_idx", "line_no"]
 EVENT_COLUMNS = ["run_id", "file", "line_no", "participant_code", *[c for c in mutation.COLUMN_NAMES
                                                                    if c != "participant_code"]]
@@ -26,11 +33,10 @@ EVENT_COLUMNS = ["run_id", "file", "line_no", "participant_code", *[c for c in m
 class MutationOutcome:
     """Findings per line, and the register tables this night changes."""
 
-    raw: pl.DataFrame
+    raw: pl.DataFrame                                                 # delivered rows with findings
     findings: pl.DataFrame
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)     # replaced whole
     appends: dict[str, pl.DataFrame] = field(default_factory=dict)    # appended parts
-    events: pl.DataFrame | None = None
     erased: pl.DataFrame | None = None                                # contract keys DELETEd
 
 
@@ -48,31 +54,211 @@ def validate_mutations(raw: pl.DataFrame, rules: RunRules) -> tuple[pl.DataFrame
     return typed, one_per_cell(record_findings(typed, raw, rules))
 
 
-def process_mutations(raw: pl.DataFrame, names: dict[int, str], reg: Register, rules: RunRules,
-                      run_id: str) -> MutationOutcome:
-    typed, found = validate_mutations(raw, rules)
-    bad = found.filter(pl.col("severity") == "ERROR").select(LINE).unique()
-    valid = typed.join(bad, on=LINE, how="anti").with_columns(
-        pl.col("participant").alias("participant_code"), pl.col("borrower_no").fill_null(1))
-    rejected_new = (typed.join(bad, on=LINE, how="semi")
-                    .filter((MT == "NEW") & pl.col("contract_number").is_not_null())
-                    .group_by(pl.col("participant").alias("participant_code"), "contract_number")
-                    .agg(pl.col("line_no").min().alias("new_rejected_line")))
-    state = initial_state(valid, reg.read("contracts"), reg.read("borrowers"), rejected_new)
-    applied = apply_records(valid, state, rules.run_date)
-    erase = applied.final.filter(pl.col("erase_step").is_not_null()).select(*CONTRACT_KEY, "erase_step")
-    accepted = _after_erasure(applied.accepted, erase)
-    outcome = MutationOutcome(raw, pl.concat([found, applied.findings]), erased=erase.select(CONTRACT_KEY))
-    _persons_and_borrowers(outcome, accepted, reg, erase)
-    _contracts(outcome, applied, reg, erase)
-    outcome.tables["codes"] = _codes(reg.read("codes"), accepted, erase, run_id, names)
-    file_names = pl.DataFrame({"file_idx": list(names), "file": list(names.values())},
-                              schema={"file_idx": pl.Int32, "file": pl.String})
-    outcome.events = (applied.accepted.join(file_names, on="file_idx")
-                      .with_columns(pl.lit(run_id).alias("run_id"))
-                      .join(_erased_before(applied.accepted, erase), on=LINE, how="anti")
-                      .sort(LINE).select(EVENT_COLUMNS))
-    return outcome
+class EventSink(Protocol):
+    """Where a chunk's events go at once, so a night never holds them all (the Transaction)."""
+
+    def append_events(self, frame: pl.DataFrame) -> str | None: ...
+
+    def rewrite_events(self, name: str, frame: pl.DataFrame) -> None: ...
+
+
+def chunk_records() -> int:
+    """Records per chunk: memory follows this, not the night (``CKI_CHUNK_RECORDS`` for tests)."""
+    return max(1, int(os.environ.get("CKI_CHUNK_RECORDS", CHUNK_RECORDS)))
+
+
+def chunks(raw: pl.DataFrame) -> list[pl.DataFrame]:
+    """A file's records in chunks by a hash of the contract number.
+
+    All records of a contract (and so every duplicate row) fall in one chunk, and chunks run in
+    order, so the result is the same as applying the file at once.
+    """
+    n = -(-raw.height // chunk_records())
+    if n <= 1:
+        return [raw]
+    bucket = (pl.col("contract_number").hash(seed=11) % n).alias("chunk")
+    parts = raw.with_columns(bucket).partition_by("chunk", include_key=False, as_dict=True)
+    return [parts[(b,)] for b in range(n) if (b,) in parts]
+
+
+class MutationNight:
+    """The night's mutation files applied chunk by chunk onto the register, held in memory."""
+
+    def __init__(self, reg: Register, rules: RunRules, run_id: str, sink: EventSink | None) -> None:
+        self.reg, self.rules, self.run_id, self.sink = reg, rules, run_id, sink
+        self.contracts = KeyedTable(reg.read("contracts"))
+        self.borrowers = KeyedTable(reg.read("borrowers"))
+        self.codes = KeyedTable(reg.read("codes"))
+        self.history = KeyedTable(pl.DataFrame(schema=HISTORY_SCHEMA))     # tonight's closed versions
+        self.persons = working_persons(reg.read("persons"))
+        self.known_addresses = reg.read("addresses")
+        self.addresses: list[pl.DataFrame] = []                              # reported tonight
+        self.findings: list[pl.DataFrame] = []
+        self.named_rows: list[pl.DataFrame] = []                             # delivered rows with findings
+        self.erased: list[pl.DataFrame] = []                                 # keys and the chunk that erased them
+        self.event_parts: list[tuple[str, int]] = []
+        self.names: dict[int, str] = {}
+        self.chunk_no = 0
+        self.records = 0
+
+    def add_file(self, idx: int, d: Delivery) -> None:
+        """Apply one accepted file's records; its text frame is released."""
+        if d.frame is None:
+            return
+        raw = d.frame.with_columns(pl.lit(idx, dtype=pl.Int32).alias("file_idx"),
+                                   pl.lit(d.folder).alias("participant"), pl.lit(d.kind).alias("kind"))
+        d.frame = None
+        self.names[idx] = d.name
+        self.records += raw.height
+        parts = chunks(raw)
+        del raw
+        log.info("applying %s: %d records in %d chunk(s)", d.name, d.records, len(parts))
+        while parts:
+            self._chunk(parts.pop(0))
+
+    def _chunk(self, raw: pl.DataFrame) -> None:
+        typed, found = validate_mutations(raw, self.rules)
+        bad = found.filter(pl.col("severity") == "ERROR").select(LINE).unique()
+        valid = typed.join(bad, on=LINE, how="anti").with_columns(
+            pl.col("participant").alias("participant_code"), pl.col("borrower_no").fill_null(1))
+        rejected_new = (typed.join(bad, on=LINE, how="semi")
+                        .filter((MT == "NEW") & pl.col("contract_number").is_not_null())
+                        .group_by(pl.col("participant").alias("participant_code"), "contract_number")
+                        .agg(pl.col("line_no").min().alias("new_rejected_line")))
+        del typed
+        keys = hashed_keys(valid)
+        current = self.contracts.rows_of(keys)
+        state = initial_state(valid, current, self.borrowers.rows_of(keys), rejected_new)
+        applied = apply_records(valid, state, self.rules.run_date)
+        erase = applied.final.filter(pl.col("erase_step").is_not_null()).select(*CONTRACT_KEY, "erase_step")
+        erase_keys = hashed_keys(erase)
+        accepted = _after_erasure(applied.accepted, erase)
+        found = pl.concat([found, applied.findings, self._persons_and_borrowers(accepted, keys, erase_keys)])
+        self._contracts(applied, current, keys, erase)
+        self._codes(accepted, erase_keys)
+        if erase.height:
+            self.history.drop(erase_keys)
+            chunk_no = pl.lit(self.chunk_no, dtype=pl.Int32).alias("chunk_no")
+            self.erased.append(erase.select(CONTRACT_KEY).with_columns(chunk_no))
+        self._events(applied.accepted, erase)
+        self.findings.append(found)
+        self.named_rows.append(raw.join(found.select(LINE).unique(), on=LINE, how="semi"))
+        self.chunk_no += 1
+
+    def _persons_and_borrowers(self, accepted: pl.DataFrame, keys: pl.DataFrame,
+                               erase_keys: pl.DataFrame) -> pl.DataFrame:
+        """Attach NEW rows to persons, record their borrower links, fold person changes; warnings."""
+        new = accepted.filter(MT == "NEW")
+        addresses = pl.concat([self.known_addresses, *self.addresses], how="vertical_relaxed")
+        result = attach(new, self.persons, addresses)
+        new = new.join(result.attached, on=LINE)
+        self.borrowers.drop(erase_keys)
+        self.borrowers.add(new.select(*CONTRACT_KEY, "borrower_no", "person_id",
+                                      pl.col("event_date").alias("valid_from")))
+        link = self.borrowers.rows_of(keys).select(*CONTRACT_KEY, "borrower_no", "person_id")
+        changes = accepted.filter(MT == "CHANGE").join(link, on=[*CONTRACT_KEY, "borrower_no"])
+        deaths = accepted.filter(MT == "DECEASED").join(link, on=[*CONTRACT_KEY, "borrower_no"])
+        order = ["person_id", "event_date", "file_idx", "line_no"]
+        updates = pl.concat([new.select(*order, *PERSON_FIELDS), changes.select(*order, *PERSON_FIELDS)])
+        self.persons, reported = apply_updates(result.persons, updates, deaths)
+        self.addresses.append(reported)
+        return result.warnings.collect().cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+
+    def _contracts(self, applied: Applied, current: pl.DataFrame, keys: pl.DataFrame,
+                   erase: pl.DataFrame) -> None:
+        """New current state, and the closed versions for the history (validity intervals)."""
+        self.contracts.drop(keys)
+        self.contracts.add(applied.final.filter("exists").select(list(CONTRACTS_SCHEMA)))
+        versions = applied.versions
+        if versions.height == 0:
+            return
+        versions = versions.join(erase, on=CONTRACT_KEY, how="left").filter(
+            pl.col("erase_step").is_null() | (pl.col("step") > pl.col("erase_step")))
+        before = (current.join(versions.select(CONTRACT_KEY).unique(), on=CONTRACT_KEY, how="semi")
+                  .join(erase, on=CONTRACT_KEY, how="anti").with_columns(pl.lit(-1, dtype=pl.Int32).alias("step")))
+        chain = pl.concat([before, versions.select(*CONTRACT_KEY, *STATE_COLUMNS, "step")], how="vertical_relaxed")
+        chain = chain.sort([*CONTRACT_KEY, "step"]).with_columns(
+            pl.col("valid_from").shift(-1).over(CONTRACT_KEY).alias("valid_to"))
+        self.history.add(chain.filter(pl.col("valid_to").is_not_null()).drop("step"))
+
+    def _codes(self, accepted: pl.DataFrame, erase_keys: pl.DataFrame) -> None:
+        """Codes with their dates; CODE_END removes the contract's code 5 (SPEC 1)."""
+        coded = accepted.filter(MT.is_in(["NEW", "CODE"]) & pl.col("code").is_not_null())
+        file_of = pl.col("file_idx").replace_strict(self.names, return_dtype=pl.String)
+        new = coded.select(*CONTRACT_KEY, "code", pl.col("event_date").alias("code_date"), "arrears_since",
+                           "arrears_amount", "written_off_amount", "final_discharge",
+                           pl.lit(self.run_id).alias("run_id"), file_of.alias("file"), "line_no", "step")
+        ends = (accepted.filter(MT == "CODE_END").group_by(CONTRACT_KEY)
+                .agg(pl.col("step").max().alias("end_step")))
+        self.codes.drop(erase_keys)
+        self.codes.drop(hashed_keys(ends), where=pl.col("code") == "5")
+        removed = (pl.col("code") == "5") & (pl.col("step") < pl.col("end_step")).fill_null(False)
+        self.codes.add(new.join(ends, on=CONTRACT_KEY, how="left").filter(~removed))
+
+    def _events(self, accepted: pl.DataFrame, erase: pl.DataFrame) -> None:
+        if self.sink is None:
+            return
+        file_names = pl.DataFrame({"file_idx": list(self.names), "file": list(self.names.values())},
+                                  schema={"file_idx": pl.Int32, "file": pl.String})
+        events = (accepted.join(file_names, on="file_idx")
+                  .with_columns(pl.lit(self.run_id).alias("run_id"))
+                  .join(_erased_before(accepted, erase), on=LINE, how="anti")
+                  .sort(LINE).select(EVENT_COLUMNS))
+        name = self.sink.append_events(events)
+        if name is not None:
+            self.event_parts.append((name, self.chunk_no))
+
+    def finish(self) -> MutationOutcome:
+        """The night's findings and the register tables it changes."""
+        erased = (pl.concat(self.erased) if self.erased
+                  else pl.DataFrame(schema={**dict.fromkeys(CONTRACT_KEY, pl.String), "chunk_no": pl.Int32}))
+        self._erase_tonights_events(erased)
+        named = pl.concat(self.named_rows, how="vertical") if self.named_rows else pl.DataFrame()
+        findings = pl.concat(self.findings) if self.findings else pl.DataFrame(schema=FINDING_SCHEMA)
+        erase = erased.select(CONTRACT_KEY).unique()
+        out = MutationOutcome(named, findings, erased=erase)
+        out.tables.update(contracts=self.contracts.table(), borrowers=self.borrowers.table(),
+                          codes=self.codes.table())
+        history = self.history.table()
+        if erase.height:
+            out.tables["contract_history"] = pl.concat([
+                self.reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti"), history],
+                how="vertical_relaxed")
+        else:
+            out.appends["contract_history"] = history
+        self._persons(out, erase.height > 0)
+        return out
+
+    def _persons(self, out: MutationOutcome, erasures: bool) -> None:
+        persons = self.persons.select(list(PERSONS_SCHEMA))
+        known = self.known_addresses
+        fresh = known.clear()
+        reported = pl.concat(self.addresses, how="vertical_relaxed") if self.addresses else known.clear()
+        if reported.height:
+            first = (reported.group_by("person_id", "postcode_key", "house_number", "house_number_suffix")
+                     .agg(pl.col("valid_from").min()).select(list(ADDRESSES_SCHEMA)))
+            fresh = first.join(known, on=["person_id", "postcode_key", "house_number", "house_number_suffix"],
+                               how="anti", nulls_equal=True)
+        if erasures:
+            referenced = out.tables["borrowers"].select("person_id").unique()
+            out.tables["persons"] = persons.join(referenced, on="person_id", how="semi")
+            out.tables["addresses"] = pl.concat([known, fresh]).join(referenced, on="person_id", how="semi")
+        else:
+            out.tables["persons"] = persons
+            out.appends["addresses"] = fresh
+
+    def _erase_tonights_events(self, erased: pl.DataFrame) -> None:
+        """Events of earlier chunks of contracts that a later chunk's DELETE erased."""
+        if self.sink is None or erased.height == 0:
+            return
+        for name, chunk_no in self.event_parts:
+            later = erased.filter(pl.col("chunk_no") > chunk_no).select(CONTRACT_KEY).unique()
+            if later.height == 0:
+                continue
+            part = pl.read_parquet(self.reg.root / DATA / name)
+            kept = part.join(later, on=CONTRACT_KEY, how="anti")
+            if kept.height != part.height:
+                self.sink.rewrite_events(name, kept)
 
 
 def _erased_before(accepted: pl.DataFrame, erase: pl.DataFrame) -> pl.DataFrame:
@@ -83,72 +269,3 @@ def _erased_before(accepted: pl.DataFrame, erase: pl.DataFrame) -> pl.DataFrame:
 
 def _after_erasure(accepted: pl.DataFrame, erase: pl.DataFrame) -> pl.DataFrame:
     return accepted.join(_erased_before(accepted, erase), on=LINE, how="anti")
-
-
-def _persons_and_borrowers(out: MutationOutcome, accepted: pl.DataFrame, reg: Register,
-                           erase: pl.DataFrame) -> None:
-    new = accepted.filter(MT == "NEW")
-    result = attach(new, reg.read("persons"), reg.read("addresses"))
-    out.findings = pl.concat([out.findings, result.warnings.collect()])
-    new = new.join(result.attached, on=LINE)
-    borrowers = pl.concat([
-        reg.read("borrowers").join(erase, on=CONTRACT_KEY, how="anti"),
-        new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from")),
-    ], how="vertical_relaxed")
-    link = borrowers.select(*CONTRACT_KEY, "borrower_no", "person_id")
-    changes = accepted.filter(MT == "CHANGE").join(link, on=[*CONTRACT_KEY, "borrower_no"])
-    deaths = accepted.filter(MT == "DECEASED").join(link, on=[*CONTRACT_KEY, "borrower_no"])
-    order = ["person_id", "event_date", "file_idx", "line_no"]
-    updates = pl.concat([new.select(*order, *PERSON_FIELDS), changes.select(*order, *PERSON_FIELDS)])
-    persons, addresses = apply_updates(result.persons, updates, deaths)
-    known = reg.read("addresses")
-    referenced = borrowers.select("person_id").unique()
-    out.tables["persons"] = persons.join(referenced, on="person_id", how="semi")
-    out.tables["borrowers"] = borrowers
-    fresh = addresses.join(known, on=["person_id", "postcode_key", "house_number", "house_number_suffix"],
-                           how="anti", nulls_equal=True)
-    if erase.height:
-        out.tables["addresses"] = pl.concat([known, fresh]).join(referenced, on="person_id", how="semi")
-    else:
-        out.appends["addresses"] = fresh
-
-
-def _contracts(out: MutationOutcome, applied, reg: Register, erase: pl.DataFrame) -> None:
-    """New current state and the closed versions for the history (validity intervals)."""
-    contracts = reg.read("contracts")
-    final = applied.final.filter("exists").select(list(CONTRACTS_SCHEMA))
-    out.tables["contracts"] = pl.concat([contracts.join(applied.final, on=CONTRACT_KEY, how="anti"), final])
-    versions = applied.versions
-    if versions.height == 0:
-        if erase.height:
-            out.tables["contract_history"] = reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti")
-        return
-    versions = versions.join(erase, on=CONTRACT_KEY, how="left").filter(
-        pl.col("erase_step").is_null() | (pl.col("step") > pl.col("erase_step")))
-    before = (contracts.join(versions.select(CONTRACT_KEY).unique(), on=CONTRACT_KEY, how="semi")
-              .join(erase, on=CONTRACT_KEY, how="anti").with_columns(pl.lit(-1, dtype=pl.Int32).alias("step")))
-    chain = pl.concat([before, versions.select(*CONTRACT_KEY, *STATE_COLUMNS, "step")], how="vertical_relaxed")
-    chain = chain.sort([*CONTRACT_KEY, "step"]).with_columns(
-        pl.col("valid_from").shift(-1).over(CONTRACT_KEY).alias("valid_to"))
-    closed = chain.filter(pl.col("valid_to").is_not_null()).drop("step")
-    if erase.height:
-        out.tables["contract_history"] = pl.concat([
-            reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti"), closed], how="vertical_relaxed")
-    else:
-        out.appends["contract_history"] = closed
-
-
-def _codes(codes: pl.DataFrame, accepted: pl.DataFrame, erase: pl.DataFrame, run_id: str,
-           names: dict[int, str]) -> pl.DataFrame:
-    """Codes with their dates; CODE_END removes the contract's code 5 (SPEC 1)."""
-    coded = accepted.filter(MT.is_in(["NEW", "CODE"]) & pl.col("code").is_not_null())
-    file_of = pl.col("file_idx").replace_strict(names, return_dtype=pl.String)
-    new = coded.select(*CONTRACT_KEY, "code", pl.col("event_date").alias("code_date"), "arrears_since",
-                       "arrears_amount", "written_off_amount", "final_discharge",
-                       pl.lit(run_id).alias("run_id"), file_of.alias("file"), "line_no", "step")
-    ends = (accepted.filter(MT == "CODE_END").group_by(CONTRACT_KEY)
-            .agg(pl.col("step").max().alias("end_step")))
-    kept = codes.join(erase, on=CONTRACT_KEY, how="anti").with_columns(pl.lit(-1, dtype=pl.Int32).alias("step"))
-    both = pl.concat([kept, new], how="vertical_relaxed").join(ends, on=CONTRACT_KEY, how="left")
-    removed = (pl.col("code") == "5") & (pl.col("step") < pl.col("end_step")).fill_null(False)
-    return both.filter(~removed).drop("step", "end_step")

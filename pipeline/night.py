@@ -16,7 +16,7 @@ from pipeline.config import Config
 from pipeline.consult import Answers, RegisterView, answer, validate_requests
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
-from pipeline.mutations import MutationOutcome, combine, process_mutations
+from pipeline.mutations import EventSink, MutationNight, MutationOutcome, combine
 from pipeline.outbox import FileResult, errors_frame, stage, summarise
 from pipeline.register import Register, Transaction, locked
 from pipeline.validate import RunRules
@@ -92,35 +92,49 @@ def consult(requests: list[tuple[int, Delivery]], view: RegisterView, config: Co
 
 
 def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date: date,
-             run_id: str) -> tuple[list[FileOutcome], MutationOutcome | None, Consulted | None]:
-    """Whole-file checks, then every record and request; per file its result and output frames."""
-    intake.check_all(deliveries, config, ledger_of(reg))
-    muts = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind in ("MUT", "INIT")]
-    outcome = None
-    if muts:
-        log.info("validating and applying %d records of %d files",
-                 sum(d.frame.height for _, d in muts if d.frame is not None), len(muts))
-        outcome = process_mutations(combine(muts), {i: d.name for i, d in muts}, reg,
-                                    run_rules(config, run_date), run_id)
+             run_id: str, sink: EventSink | None = None
+             ) -> tuple[list[FileOutcome], MutationOutcome | None, Consulted | None]:
+    """Whole-file checks, then every record and request; per file its result and output frames.
+
+    A mutation file is applied as soon as it passes its whole-file checks and its text is then
+    released, so a night holds one file's text at a time, not the night's.
+    """
+    ledger = ledger_of(reg)
+    hashes, last_seq = dict(ledger.hashes), dict(ledger.last_seq)
+    night = None
+    for i, d in enumerate(deliveries):
+        intake.check_one(d, config, hashes, last_seq)
+        if not d.ok:
+            continue
+        hashes[d.sha256 or ""] = d.name
+        last_seq[(d.folder, d.kind or "")] = d.seq or 0
+        if d.kind in ("MUT", "INIT"):
+            if night is None:
+                night = MutationNight(reg, run_rules(config, run_date), run_id, sink)
+            night.add_file(i, d)
+    outcome = night.finish() if night is not None else None
+    if night is not None:
+        log.info("validated and applied %d records of %d files", night.records, len(night.names))
     requests = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind == "RAAD"]
     consulted = consult(requests, register_view(reg, outcome), config, run_date)
-    by_file = _split_by_file(outcome.raw, outcome.findings) if outcome else {}
+    by_file = {}
+    if night is not None and outcome is not None:
+        by_file = _split_by_file(outcome.raw, outcome.findings, {i: deliveries[i].records for i in night.names})
     if consulted is not None:
-        by_file.update(_split_by_file(consulted.raw, consulted.findings))
+        by_file.update(_split_by_file(consulted.raw, consulted.findings, {i: d.records for i, d in requests}))
     out = [_file_outcome(i, d, by_file.get(i), consulted) for i, d in enumerate(deliveries)]
     return out, outcome, consulted
 
 
-def _split_by_file(raw: pl.DataFrame, all_findings: pl.DataFrame
+def _split_by_file(raw: pl.DataFrame, all_findings: pl.DataFrame, counts: dict[int, int]
                    ) -> dict[int, tuple[pl.DataFrame, pl.DataFrame, int]]:
-    """Per file: its findings, the delivered rows those findings name, and its record count."""
-    counts = raw.group_by("file_idx").len()
-    named = raw.join(all_findings.select("file_idx", "line_no").unique(), on=["file_idx", "line_no"], how="semi")
+    """Per file of ``counts``: its findings, the delivered rows they name, and its record count."""
+    keys = ["file_idx", "line_no"]
+    named = raw.join(all_findings.select(keys).unique(), on=keys, how="semi") if raw.width else raw
     findings = all_findings.partition_by("file_idx", as_dict=True)
-    rows = named.partition_by("file_idx", as_dict=True)
+    rows = named.partition_by("file_idx", as_dict=True) if named.width else {}
     empty_f, empty_r = all_findings.clear(), named.clear()
-    return {i: (findings.get((i,), empty_f), rows.get((i,), empty_r), n)
-            for i, n in zip(counts["file_idx"], counts["len"], strict=True)}
+    return {i: (findings.get((i,), empty_f), rows.get((i,), empty_r), n) for i, n in counts.items()}
 
 
 def _file_outcome(i: int, d: Delivery, part: tuple[pl.DataFrame, pl.DataFrame, int] | None,
@@ -152,9 +166,10 @@ def run_night(config: Config, run_date: date) -> NightResult:
             log.info("nothing new for %s: the register is unchanged", run_date)
             return NightResult(None, run_date)
         run_id = f"{run_date:%Y%m%d}-{reg.version + 1:06d}"
-        per_file, outcome, consulted = evaluate(deliveries, reg, config, run_date, run_id)
+        tx = Transaction(reg, run_id)
+        per_file, outcome, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx)
         outcome = _with_retention(reg, outcome, run_date)
-        manifest = _commit(config, reg, run_id, run_date, per_file, outcome, consulted)
+        manifest = _commit(config, tx, run_id, run_date, per_file, outcome, consulted)
         publish.carry_out(root, manifest)
         retention.purge_archive(config.archive, run_date, config.settings.archive_days)
         Register(root).clean()
@@ -201,11 +216,10 @@ def _recover(config: Config) -> Register:
     return reg
 
 
-def _commit(config: Config, reg: Register, run_id: str, run_date: date,
+def _commit(config: Config, tx: Transaction, run_id: str, run_date: date,
             per_file: list[FileOutcome], outcome: MutationOutcome | None, consulted: Consulted | None) -> dict:
-    tx = Transaction(reg, run_id)
     if outcome is not None:
-        _write_tables(tx, reg, outcome)
+        _write_tables(tx, tx.register, outcome)
     if consulted is not None:
         tx.append("consultations", _consultation_log(consulted, per_file, run_id, run_date))
     tx.append("files", _ledger_rows(run_id, per_file))
@@ -229,12 +243,9 @@ def _write_tables(tx: Transaction, reg: Register, outcome: MutationOutcome) -> N
         tx.replace(name, frame)
     for name, frame in outcome.appends.items():
         tx.append(name, frame)
-    events = outcome.events
     if outcome.erased is not None and outcome.erased.height:
         kept, rewritten = _erase_events(reg, outcome.erased)
         tx.replace_events(kept, rewritten)
-    if events is not None:
-        tx.append_events(events)
 
 
 def _erase_events(reg: Register, erased: pl.DataFrame) -> tuple[list[str], pl.DataFrame | None]:

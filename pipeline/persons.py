@@ -18,6 +18,7 @@ from pipeline.normalize import match_keys, postcode_key
 PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date",
                  "postcode", "house_number", "house_number_suffix"]
 MATCH = ["surname_key", "birth_date", "initials_key"]
+MATCH_HASH = "match_hash"
 ORDER = ["event_date", "file_idx", "line_no"]
 
 PERSONS_SCHEMA = {"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
@@ -35,14 +36,21 @@ class PersonResult:
     warnings: pl.LazyFrame
 
 
+def match_hash() -> pl.Expr:
+    """A u64 of the match key: narrows the persons table before the exact join on the key."""
+    return pl.struct(MATCH).hash(seed=5).alias(MATCH_HASH)
+
+
 def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
     """Per NEW row: the person it attaches to, or null, and whether it was ambiguous."""
+    near = persons.filter(pl.col(MATCH_HASH).is_in(new[MATCH_HASH].implode()))
     cands = new.select("file_idx", "line_no", *MATCH, "postcode_key", "house_number").join(
-        persons.select("person_id", *MATCH), on=MATCH, how="inner")
+        near.select("person_id", *MATCH), on=MATCH, how="inner")
     n = cands.group_by("file_idx", "line_no").agg(pl.len().alias("n"), pl.col("person_id").first())
     single = n.filter(pl.col("n") == 1).select("file_idx", "line_no", "person_id")
     multi = cands.join(n.filter(pl.col("n") > 1).select("file_idx", "line_no"), on=["file_idx", "line_no"])
-    at_address = multi.join(addresses.select("person_id", "postcode_key", "house_number").unique(),
+    known = addresses.filter(pl.col("person_id").is_in(multi["person_id"].implode()))
+    at_address = multi.join(known.select("person_id", "postcode_key", "house_number").unique(),
                             on=["person_id", "postcode_key", "house_number"], how="semi")
     by_address = (at_address.group_by("file_idx", "line_no")
                   .agg(pl.len().alias("n"), pl.col("person_id").min())
@@ -70,7 +78,7 @@ def _new_persons(unmatched: pl.DataFrame, next_id: int) -> pl.DataFrame:
 
 def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> PersonResult:
     """Person ids for accepted NEW rows, new persons, and the addresses they bring."""
-    new = new.with_columns(match_keys())
+    new = new.with_columns(match_keys()).with_columns(match_hash())
     found = _candidates(new, persons, addresses)
     next_id = int(persons["person_id"].max() or 0) + 1
     unmatched = new.join(found.filter(pl.col("person_id").is_null()).select("file_idx", "line_no", "ambiguous"),
@@ -89,25 +97,55 @@ def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) ->
 
 def _with_created(persons: pl.DataFrame, created: pl.DataFrame) -> pl.DataFrame:
     created = created.with_columns(match_keys()).select(list(PERSONS_SCHEMA)).cast(PERSONS_SCHEMA)  # type: ignore[arg-type]
-    return pl.concat([persons, created], how="vertical")
+    return pl.concat([persons, working_persons(created)], how="vertical")
+
+
+def working_persons(persons: pl.DataFrame) -> pl.DataFrame:
+    """The persons table as a night works on it: with the match hash and, per field, the order
+    (``order_key``) of tonight's report that set it (null: set before tonight)."""
+    return persons.with_columns(
+        match_hash(), *[pl.lit(None, dtype=pl.Int64).alias(f"o_{f}") for f in PERSON_FIELDS],
+        pl.lit(False).alias("deceased_tonight"))
+
+
+def order_key() -> pl.Expr:
+    """(event_date, file_idx, line_no) as one sortable Int64: 21 + 14 + 28 bits."""
+    days = pl.col("event_date").cast(pl.Int32).cast(pl.Int64) + (1 << 20)
+    return (days * (1 << 42) + pl.col("file_idx").cast(pl.Int64) * (1 << 28) + pl.col("line_no")).alias("order_key")
 
 
 def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataFrame
                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Fold person reports (NEW and CHANGE rows) and deaths into the persons table.
+    """Fold person reports (NEW and CHANGE rows) and deaths into a ``working_persons`` table.
 
     ``updates`` has person_id, the ORDER columns and PERSON_FIELDS; per person and field the
-    last non-empty value wins. Returns the new table and every address reported tonight.
+    last non-empty value of the night wins, also across chunks: a field keeps the order of the
+    report that set it. A death keeps the earliest date. Returns the new table and every
+    address reported in ``updates``.
     """
-    latest = updates.sort(ORDER).group_by("person_id").agg(
-        *[pl.col(f).drop_nulls().last().alias(f"u_{f}") for f in PERSON_FIELDS])
+    ordered = updates.with_columns(order_key()).sort("order_key")
+    latest = ordered.group_by("person_id").agg(
+        *[pl.col(f).drop_nulls().last().alias(f"u_{f}") for f in PERSON_FIELDS],
+        *[pl.col("order_key").filter(pl.col(f).is_not_null()).last().alias(f"uo_{f}") for f in PERSON_FIELDS])
     died = deaths.group_by("person_id").agg(pl.col("event_date").min().alias("u_deceased"))
     changes = latest.join(died, on="person_id", how="full", coalesce=True)
-    touched = (persons.join(changes, on="person_id", how="inner")
-               .with_columns(*[pl.coalesce(f"u_{f}", f).alias(f) for f in PERSON_FIELDS],
-                             pl.coalesce("deceased_date", "u_deceased").alias("deceased_date"))
-               .with_columns(match_keys()).select(list(PERSONS_SCHEMA)))
-    result = pl.concat([persons.join(changes, on="person_id", how="anti"), touched], how="vertical")
+    if changes.height == 0:
+        return persons, reported_addresses(updates)
+    mine = pl.col("person_id").is_in(changes["person_id"].implode())
+    take = {f: pl.col(f"u_{f}").is_not_null() & (pl.col(f"o_{f}").is_null() | (pl.col(f"uo_{f}") > pl.col(f"o_{f}")))
+            for f in PERSON_FIELDS}
+    died_now = pl.col("deceased_date").is_null() & pl.col("u_deceased").is_not_null()
+    touched = (persons.filter(mine).join(changes, on="person_id", how="left")
+               .with_columns(*[pl.when(take[f]).then(pl.col(f"u_{f}")).otherwise(pl.col(f)).alias(f)
+                               for f in PERSON_FIELDS],
+                             *[pl.when(take[f]).then(pl.col(f"uo_{f}")).otherwise(pl.col(f"o_{f}")).alias(f"o_{f}")
+                               for f in PERSON_FIELDS],
+                             pl.when(pl.col("deceased_tonight"))
+                             .then(pl.min_horizontal("deceased_date", "u_deceased"))
+                             .otherwise(pl.coalesce("deceased_date", "u_deceased")).alias("deceased_date"),
+                             (pl.col("deceased_tonight") | died_now).alias("deceased_tonight"))
+               .with_columns(match_keys()).with_columns(match_hash()).select(persons.columns))
+    result = pl.concat([persons.filter(~mine), touched], how="vertical")
     return result, reported_addresses(updates)
 
 

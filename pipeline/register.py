@@ -132,15 +132,26 @@ class Transaction:
         parts = self.tables.setdefault(name, [])
         parts.append(self._write(name, frame, len(parts)))
 
-    def append_events(self, frame: pl.DataFrame) -> None:
-        if frame.height:
-            self.events.append(self._write("events", frame, len(self.events)))
+    def append_events(self, frame: pl.DataFrame) -> str | None:
+        """Write one part of tonight's events (a night writes them chunk by chunk)."""
+        if frame.height == 0:
+            return None
+        name = self._write("events", frame, len(self.events))
+        self.events.append(name)
+        return name
+
+    def rewrite_events(self, name: str, frame: pl.DataFrame) -> None:
+        """Replace one of tonight's event parts (a later chunk erased some of its contracts)."""
+        i = self.events.index(name)
+        self.events[i] = self._write("events-tonight", frame, i)
 
     def replace_events(self, kept: list[str], frame: pl.DataFrame | None) -> None:
-        """Events after an erasure: the untouched parts plus one rewritten part."""
+        """Events after an erasure: the untouched earlier parts, one rewritten part, tonight's parts."""
+        tonight = [n for n in self.events if n not in set(self.register.manifest["events"])]
         self.events = list(kept)
         if frame is not None and frame.height:
-            self.events.append(self._write("events-rewritten", frame, len(self.events)))
+            self.events.append(self._write("events-rewritten", frame, len(self.events) + len(tonight)))
+        self.events.extend(tonight)
 
     def commit(self, publish: dict) -> dict:
         """Swap CURRENT: the commit point of the night."""
