@@ -113,8 +113,6 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
                 night = MutationNight(reg, run_rules(config, run_date), run_id, sink)
             night.add_file(i, d)
     outcome = night.finish() if night is not None else None
-    if night is not None:
-        log.info("validated and applied %d records of %d files", night.records, len(night.names))
     requests = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind == "RAAD"]
     consulted = consult(requests, register_view(reg, outcome), config, run_date)
     by_file = {}

@@ -70,7 +70,8 @@ def _new_persons(unmatched: pl.DataFrame, next_id: int) -> pl.DataFrame:
         pl.concat_str(pl.col("postcode_key"), pl.col("house_number").cast(pl.String))).otherwise(pl.lit(""))
     rows = unmatched.with_columns(group.alias("group_extra"))
     keys = [*MATCH, "group_extra"]
-    ids = (rows.group_by(keys).agg(pl.struct("file_idx", "line_no").min().alias("first"))
+    line = pl.col("file_idx").cast(pl.Int64) * (1 << 32) + pl.col("line_no")   # a struct's min is null in Polars 2
+    ids = (rows.group_by(keys).agg(line.min().alias("first"))
            .sort("first").with_columns(
                (pl.int_range(pl.len(), dtype=pl.Int64) + next_id).alias("person_id")).drop("first"))
     return rows.join(ids, on=keys, how="left").select("file_idx", "line_no", "person_id")
