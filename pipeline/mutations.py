@@ -186,6 +186,12 @@ class MutationNight:
         versions = applied.versions
         if versions.height == 0:
             return
+        # only a contract that existed before the chunk or changed twice in it closes a version
+        chained = pl.concat([current.select(CONTRACT_KEY),
+                             versions.filter(pl.col("step") > 0).select(CONTRACT_KEY)]).unique()
+        versions = versions.join(chained, on=CONTRACT_KEY, how="semi")
+        if versions.height == 0:
+            return
         versions = versions.join(erase, on=CONTRACT_KEY, how="left").filter(
             pl.col("erase_step").is_null() | (pl.col("step") > pl.col("erase_step")))
         before = (current.join(versions.select(CONTRACT_KEY).unique(), on=CONTRACT_KEY, how="semi")

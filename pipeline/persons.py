@@ -19,6 +19,8 @@ PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth
                  "postcode", "house_number", "house_number_suffix"]
 MATCH = ["surname_key", "birth_date", "initials_key"]
 MATCH_HASH = "match_hash"
+KEY_COLUMNS = ["surname_key", "initials_key", "first_initial", "postcode_key"]    # match_keys() makes these
+KEY_INPUTS = ["birth_surname", "surname_prefix", "initials", "postcode"]
 ORDER = ["event_date", "file_idx", "line_no"]
 
 PERSONS_SCHEMA = {"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
@@ -90,15 +92,20 @@ def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) ->
     rows = new.join(attached, on=["file_idx", "line_no"])
     first_rows = rows.join(made, on=["file_idx", "line_no", "person_id"], how="semi").sort(ORDER)
     created = (first_rows.group_by("person_id", maintain_order=True).first()
-               .select("person_id", *PERSON_FIELDS).with_columns(pl.lit(None, dtype=pl.Date).alias("deceased_date")))
+               .select("person_id", *PERSON_FIELDS, *KEY_COLUMNS, MATCH_HASH))
     warn_rows = new.join(found.filter("ambiguous").select("file_idx", "line_no"), on=["file_idx", "line_no"])
     warnings = finding(warn_rows.lazy(), "PERSON_AMBIGUOUS", "birth_surname", None, None, "WARNING")
     return PersonResult(_with_created(persons, created), attached, warnings)
 
 
 def _with_created(persons: pl.DataFrame, created: pl.DataFrame) -> pl.DataFrame:
-    created = created.with_columns(match_keys()).select(list(PERSONS_SCHEMA)).cast(PERSONS_SCHEMA)  # type: ignore[arg-type]
-    return pl.concat([persons, working_persons(created)], how="vertical")
+    """Tonight's new persons, their keys as the NEW rows already computed them."""
+    created = created.with_columns(
+        pl.lit(None, dtype=pl.Date).alias("deceased_date"),
+        *[pl.lit(None, dtype=pl.Int64).alias(f"o_{f}") for f in PERSON_FIELDS],
+        pl.lit(False).alias("deceased_tonight"))
+    return pl.concat([persons, created.select(persons.columns).cast(persons.schema)],  # type: ignore[arg-type]
+                     how="vertical")
 
 
 def working_persons(persons: pl.DataFrame) -> pl.DataFrame:
@@ -136,7 +143,9 @@ def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataF
     take = {f: pl.col(f"u_{f}").is_not_null() & (pl.col(f"o_{f}").is_null() | (pl.col(f"uo_{f}") > pl.col(f"o_{f}")))
             for f in PERSON_FIELDS}
     died_now = pl.col("deceased_date").is_null() & pl.col("u_deceased").is_not_null()
+    rekey = pl.any_horizontal([take[f] & pl.col(f"u_{f}").ne_missing(pl.col(f)) for f in KEY_INPUTS])
     touched = (persons.filter(mine).join(changes, on="person_id", how="left")
+               .with_columns(rekey.alias("rekey"))
                .with_columns(*[pl.when(take[f]).then(pl.col(f"u_{f}")).otherwise(pl.col(f)).alias(f)
                                for f in PERSON_FIELDS],
                              *[pl.when(take[f]).then(pl.col(f"uo_{f}")).otherwise(pl.col(f"o_{f}")).alias(f"o_{f}")
@@ -144,8 +153,9 @@ def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataF
                              pl.when(pl.col("deceased_tonight"))
                              .then(pl.min_horizontal("deceased_date", "u_deceased"))
                              .otherwise(pl.coalesce("deceased_date", "u_deceased")).alias("deceased_date"),
-                             (pl.col("deceased_tonight") | died_now).alias("deceased_tonight"))
-               .with_columns(match_keys()).with_columns(match_hash()).select(persons.columns))
+                             (pl.col("deceased_tonight") | died_now).alias("deceased_tonight")))
+    moved = touched.filter("rekey").with_columns(match_keys()).with_columns(match_hash())
+    touched = pl.concat([touched.filter(~pl.col("rekey")).select(persons.columns), moved.select(persons.columns)])
     result = pl.concat([persons.filter(~mine), touched], how="vertical")
     return result, reported_addresses(updates)
 
