@@ -47,14 +47,17 @@ class Sizes:
     requests: int
 
     @classmethod
-    def of(cls, scale: float, contracts: int | None) -> Sizes:
+    def of(cls, scale: float, contracts: int | None, night_scale: float | None = None) -> Sizes:
+        """Sizes of a register; the night follows it unless ``night_scale`` fixes the night's size
+        (e.g. a national night on a register twice as large: scale 2, night_scale 1)."""
         n = contracts if contracts else round(NATIONAL["contracts"] * scale)
         ratio = n / NATIONAL["contracts"]
+        night = ratio if night_scale is None else night_scale
         return cls(
             contracts=max(n, 1),
             persons=max(1, min(n, round(NATIONAL["persons"] * ratio))),
-            night_rows=max(10, round(NATIONAL["night_rows"] * ratio)),
-            requests=max(1, round(NATIONAL["requests"] * ratio)),
+            night_rows=max(10, round(NATIONAL["night_rows"] * night)),
+            requests=max(1, round(NATIONAL["requests"] * night)),
         )
 
 
@@ -244,6 +247,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, type=Path, help="workspace folder to write")
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = national scale (10.6 M contracts)")
     parser.add_argument("--contracts", type=int, help="number of contracts (overrides --scale)")
+    parser.add_argument("--night-scale", type=float, help="size of the night (default: that of the register)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load-date", type=dt.date.fromisoformat, default=dt.date(2026, 11, 2))
     parser.add_argument("--night-date", type=dt.date.fromisoformat, help="default: the day after the load")
@@ -259,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists() and any(args.out.iterdir()):
         print(f"{args.out} is not empty; generate into a new folder", file=sys.stderr)
         return 2
-    manifest = generate(args.out, Sizes.of(args.scale, args.contracts), args.seed, args.load_date, night)
+    sizes = Sizes.of(args.scale, args.contracts, args.night_scale)
+    manifest = generate(args.out, sizes, args.seed, args.load_date, night)
     print(json.dumps({k: manifest[k] for k in ("sizes", "totals", "seconds")}, indent=1))
     return 0
 

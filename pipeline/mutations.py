@@ -92,6 +92,7 @@ class MutationNight:
         self.history = KeyedTable(pl.DataFrame(schema=HISTORY_SCHEMA))     # tonight's closed versions
         self.persons = working_persons(reg.read("persons"))
         self.known_addresses = reg.read("addresses")
+        self.new_borrowers: list[pl.DataFrame] = []                          # linked tonight
         self.addresses: list[pl.DataFrame] = []                              # reported tonight
         self.findings: list[pl.DataFrame] = []
         self.named_rows: list[pl.DataFrame] = []                             # delivered rows with findings
@@ -167,8 +168,9 @@ class MutationNight:
         result = attach(new, self.persons, addresses)
         new = new.join(result.attached, on=LINE)
         self.borrowers.drop(erase_keys)
-        self.borrowers.add(new.select(*CONTRACT_KEY, "borrower_no", "person_id",
-                                      pl.col("event_date").alias("valid_from")))
+        links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
+        self.borrowers.add(links)
+        self.new_borrowers.append(links)
         link = self.borrowers.rows_of(keys).select(*CONTRACT_KEY, "borrower_no", "person_id")
         changes = accepted.filter(MT == "CHANGE").join(link, on=[*CONTRACT_KEY, "borrower_no"])
         deaths = accepted.filter(MT == "DECEASED").join(link, on=[*CONTRACT_KEY, "borrower_no"])
@@ -238,8 +240,11 @@ class MutationNight:
         findings = pl.concat(self.findings) if self.findings else pl.DataFrame(schema=FINDING_SCHEMA)
         erase = erased.select(CONTRACT_KEY).unique()
         out = MutationOutcome(named, findings, erased=erase)
-        out.tables.update(contracts=self.contracts.table(), borrowers=self.borrowers.table(),
-                          codes=self.codes.table())
+        out.tables.update(contracts=self.contracts.table(), codes=self.codes.table())
+        if erase.height:
+            out.tables["borrowers"] = self.borrowers.table()
+        elif self.new_borrowers:           # links only grow without an erasure: append, don't rewrite
+            out.appends["borrowers"] = pl.concat(self.new_borrowers, how="vertical_relaxed")
         history = self.history.table()
         if erase.height:
             out.tables["contract_history"] = pl.concat([

@@ -196,7 +196,8 @@ def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: da
     tables = {"persons": view.persons, "addresses": view.addresses, "borrowers": view.borrowers,
               "contracts": view.contracts, "codes": view.codes,
               "contract_history": outcome.tables.get("contract_history", history)}
-    outcome.appends.pop("addresses", None)
+    outcome.appends.pop("addresses", None)     # the view's tables already hold tonight's appends
+    outcome.appends.pop("borrowers", None)
     outcome.tables.update(retention.purge_contracts(tables, expired))
     erased = outcome.erased if outcome.erased is not None else expired.clear()
     outcome.erased = pl.concat([erased, expired]).unique()
