@@ -11,6 +11,7 @@ import io
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,15 +88,18 @@ def _order(d: Delivery) -> tuple:
     return (d.folder, KIND_ORDER[m["kind"]], int(m["seq"]), d.name)
 
 
-def check_all(deliveries: list[Delivery], config: Config, ledger: Ledger) -> None:
-    """Run the whole-file checks in delivery order; sequences and hashes count within the night."""
+def checked(deliveries: list[Delivery], config: Config, ledger: Ledger) -> Iterator[tuple[int, Delivery]]:
+    """Run the whole-file checks in delivery order, yielding each delivery once it is checked, so
+    its records can be used (and released) before the next file is read. Sequences and hashes
+    count within the night."""
     hashes = dict(ledger.hashes)
     last_seq = dict(ledger.last_seq)
-    for d in deliveries:
+    for i, d in enumerate(deliveries):
         check_one(d, config, hashes, last_seq)
         if d.ok:
             hashes[d.sha256 or ""] = d.name
             last_seq[(d.folder, d.kind or "")] = d.seq or 0
+        yield i, d
 
 
 def check_one(d: Delivery, config: Config, hashes: dict[str, str],

@@ -40,12 +40,15 @@ class MutationOutcome:
     erased: pl.DataFrame | None = None                                # contract keys DELETEd
 
 
+def tagged(i: int, frame: pl.DataFrame, d: Delivery) -> pl.DataFrame:
+    """A file's text frame with the file_idx, participant and kind every rule reads."""
+    return frame.with_columns(pl.lit(i, dtype=pl.Int32).alias("file_idx"),
+                              pl.lit(d.folder).alias("participant"), pl.lit(d.kind).alias("kind"))
+
+
 def combine(files: list[tuple[int, Delivery]]) -> pl.DataFrame:
-    """All mutation files of the night as one text frame with file_idx, participant and kind."""
-    frames = [d.frame.with_columns(pl.lit(i, dtype=pl.Int32).alias("file_idx"),
-                                   pl.lit(d.folder).alias("participant"), pl.lit(d.kind).alias("kind"))
-              for i, d in files if d.frame is not None]
-    return pl.concat(frames, how="vertical")
+    """Several files of the night as one tagged text frame."""
+    return pl.concat([tagged(i, d.frame, d) for i, d in files if d.frame is not None], how="vertical")
 
 
 def validate_mutations(raw: pl.DataFrame, rules: RunRules) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -111,9 +114,7 @@ class MutationNight:
         """
         if d.frame is None:
             return
-        self.pending.append(d.frame.with_columns(pl.lit(idx, dtype=pl.Int32).alias("file_idx"),
-                                                 pl.lit(d.folder).alias("participant"),
-                                                 pl.lit(d.kind).alias("kind")))
+        self.pending.append(tagged(idx, d.frame, d))
         d.frame = None
         self.names[idx] = d.name
         self.pending_records += d.records
@@ -241,17 +242,16 @@ class MutationNight:
         erase = erased.select(CONTRACT_KEY).unique()
         out = MutationOutcome(named, findings, erased=erase)
         out.tables.update(contracts=self.contracts.table(), codes=self.codes.table())
-        if erase.height:
-            out.tables["borrowers"] = self.borrowers.table()
-        elif self.new_borrowers:           # links only grow without an erasure: append, don't rewrite
-            out.appends["borrowers"] = pl.concat(self.new_borrowers, how="vertical_relaxed")
         history = self.history.table()
-        if erase.height:
+        if erase.height:                   # an erasure rewrites what otherwise only grows
+            out.tables["borrowers"] = self.borrowers.table()
             out.tables["contract_history"] = pl.concat([
                 self.reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti"), history],
                 how="vertical_relaxed")
         else:
             out.appends["contract_history"] = history
+            if self.new_borrowers:
+                out.appends["borrowers"] = pl.concat(self.new_borrowers, how="vertical_relaxed")
         self._persons(out, erase.height > 0)
         return out
 

@@ -96,19 +96,12 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
              ) -> tuple[list[FileOutcome], MutationOutcome | None, Consulted | None]:
     """Whole-file checks, then every record and request; per file its result and output frames.
 
-    A mutation file is applied as soon as it passes its whole-file checks and its text is then
-    released, so a night holds one file's text at a time, not the night's.
+    A mutation file goes to the chunked apply as soon as it passes its whole-file checks, so a
+    night holds about a chunk's worth of delivered text at a time, not the whole night's.
     """
-    ledger = ledger_of(reg)
-    hashes, last_seq = dict(ledger.hashes), dict(ledger.last_seq)
     night = None
-    for i, d in enumerate(deliveries):
-        intake.check_one(d, config, hashes, last_seq)
-        if not d.ok:
-            continue
-        hashes[d.sha256 or ""] = d.name
-        last_seq[(d.folder, d.kind or "")] = d.seq or 0
-        if d.kind in ("MUT", "INIT"):
+    for i, d in intake.checked(deliveries, config, ledger_of(reg)):
+        if d.ok and d.kind in ("MUT", "INIT"):
             if night is None:
                 night = MutationNight(reg, run_rules(config, run_date), run_id, sink)
             night.add_file(i, d)
