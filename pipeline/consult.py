@@ -29,13 +29,14 @@ CONTRACT_COLUMNS = ["request_id", "own_registration", "registered_by", "contract
 
 @dataclass
 class RegisterView:
-    """The tables a consultation reads, as they stand after tonight's mutations."""
+    """The tables a consultation reads, as they stand after tonight's mutations: lazily, so an
+    answer reads only the rows of the persons and contracts it names."""
 
-    persons: pl.DataFrame
-    addresses: pl.DataFrame
-    borrowers: pl.DataFrame
-    contracts: pl.DataFrame
-    codes: pl.DataFrame
+    persons: pl.LazyFrame
+    addresses: pl.LazyFrame
+    borrowers: pl.LazyFrame
+    contracts: pl.LazyFrame
+    codes: pl.LazyFrame
 
 
 @dataclass
@@ -64,9 +65,10 @@ def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
     req = requests.select(*LINE, *match_keys(), "birth_date", "house_number")
     people = view.persons.select("person_id", "surname_key", "birth_date", "first_initial",
                                  pl.col("initials_key").alias("p_initials"))
-    cands = req.join(people, on=["surname_key", "birth_date", "first_initial"], how="inner")
-    seen = (view.addresses.join(cands.select("person_id").unique(), on="person_id", how="semi")
-            .select("person_id", "postcode_key", "house_number").unique().with_columns(pl.lit(True).alias("addr_hit")))
+    cands = req.lazy().join(people, on=["surname_key", "birth_date", "first_initial"], how="inner").collect()
+    seen = (view.addresses.filter(_among("person_id", cands))
+            .select("person_id", "postcode_key", "house_number").unique().with_columns(pl.lit(True).alias("addr_hit"))
+            .collect())
     cands = cands.join(seen, on=["person_id", "postcode_key", "house_number"], how="left").with_columns(
         pl.col("addr_hit").fill_null(False))
     has_address = pl.col("postcode_key").is_not_null() & pl.col("house_number").is_not_null()
@@ -81,6 +83,17 @@ def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
                           pl.when(pl.col("n") == 1).then(pl.col("person_id")).alias("person_id")).drop("n"))
 
 
+def _among(column: str, frame: pl.DataFrame) -> pl.Expr:
+    """``column`` takes one of the values it has in ``frame`` (a filter the Parquet reader applies)."""
+    return pl.col(column).is_in(frame[column].unique().implode())
+
+
+def rows_of_contracts(table: pl.LazyFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``table`` of the contracts in ``keys``."""
+    return table.filter(_among("contract_number", keys)).join(
+        keys.select(CONTRACT_KEY).unique().lazy(), on=CONTRACT_KEY, how="semi").collect()
+
+
 def codes_text(codes: pl.DataFrame) -> pl.DataFrame:
     item = pl.concat_str(pl.col("code"), pl.lit(":"), pl.col("code_date").cast(pl.String))
     return (codes.sort([*CONTRACT_KEY, "code_date", "line_no"]).group_by(CONTRACT_KEY, maintain_order=True)
@@ -91,9 +104,10 @@ def registrations(matched: pl.DataFrame, view: RegisterView, categories: dict[st
                   run_date: date) -> pl.DataFrame:
     """Every registration of every found person, seen from the requesting participant."""
     found = matched.filter(pl.col("match_status") == "FOUND")
-    regs = (found.join(view.borrowers.select(*CONTRACT_KEY, "borrower_no", "person_id"), on="person_id")
-            .join(view.contracts, on=CONTRACT_KEY))
-    codes = codes_text(view.codes.join(regs.select(CONTRACT_KEY).unique(), on=CONTRACT_KEY, how="semi"))
+    links = view.borrowers.filter(_among("person_id", found)).select(*CONTRACT_KEY, "borrower_no", "person_id")
+    regs = found.join(links.collect(), on="person_id")
+    regs = regs.join(rows_of_contracts(view.contracts, regs), on=CONTRACT_KEY)
+    codes = codes_text(rows_of_contracts(view.codes, regs))
     own = pl.col("participant_code") == pl.col("participant")
     category = pl.col("participant_code").replace_strict(categories, default="OVERIG", return_dtype=pl.String)
     return regs.join(codes, on=CONTRACT_KEY, how="left").with_columns(
@@ -115,7 +129,8 @@ def answer(requests: pl.DataFrame, view: RegisterView, categories: dict[str, str
         matched.filter(pl.col("match_status") != "FOUND").select(
             *REQ, pl.when(pl.col("match_status") == "NOT_FOUND").then(pl.lit("NOT_KNOWN"))
             .otherwise(pl.lit("NOT_UNIQUE")).alias("reason")),
-        matched.join(view.persons.filter(pl.col("deceased_date").is_not_null()).select("person_id"),
+        matched.join(view.persons.filter(_among("person_id", matched.drop_nulls("person_id"))
+                                         & pl.col("deceased_date").is_not_null()).select("person_id").collect(),
                      on="person_id", how="semi").select(*REQ, pl.lit("DECEASED").alias("reason")),
     ])
     counts = regs.group_by(REQ).agg(

@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 
 from pipeline.config import Config
-from pipeline.consult import RegisterView, codes_text, match_persons
+from pipeline.consult import RegisterView, codes_text, match_persons, rows_of_contracts
 from pipeline.register import Register
 from pipeline.retention import consultation_cutoff
 from pipeline.state import CONTRACT_KEY
@@ -40,22 +40,24 @@ def _request(p: Person) -> pl.DataFrame:
 def inspect(config: Config, person: Person, on: date) -> dict:
     """Everything the register holds on the person, as plain data."""
     reg = Register(config.register)
-    view = RegisterView(reg.read("persons"), reg.read("addresses"), reg.read("borrowers"),
-                        reg.read("contracts"), reg.read("codes"))
+    view = RegisterView(reg.scan("persons"), reg.scan("addresses"), reg.scan("borrowers"),
+                        reg.scan("contracts"), reg.scan("codes"))
     match = match_persons(_request(person), view).row(0, named=True)
     if match["match_status"] != "FOUND":
         return {"match_status": match["match_status"]}
     names = {p.code: p.name for p in config.settings.participants}
     pid = match["person_id"]
-    regs = (view.borrowers.filter(pl.col("person_id") == pid).join(view.contracts, on=CONTRACT_KEY)
-            .join(codes_text(view.codes), on=CONTRACT_KEY, how="left").sort("start_date", *CONTRACT_KEY))
+    links = view.borrowers.filter(pl.col("person_id") == pid).collect()
+    regs = (links.join(rows_of_contracts(view.contracts, links), on=CONTRACT_KEY)
+            .join(codes_text(rows_of_contracts(view.codes, links)), on=CONTRACT_KEY, how="left")
+            .sort("start_date", *CONTRACT_KEY))
     regs = regs.with_columns(pl.col("participant_code").replace_strict(names, default=None,
                                                                        return_dtype=pl.String).alias("participant"))
     cutoff = consultation_cutoff(on)
-    seen = (reg.read("consultations").filter((pl.col("person_id") == pid) & (pl.col("consulted_on") > cutoff))
+    seen = (reg.scan("consultations").collect().filter((pl.col("person_id") == pid) & (pl.col("consulted_on") > cutoff))
             .with_columns(pl.col("participant_code").replace_strict(names, default=None, return_dtype=pl.String)
                           .alias("participant")).sort("consulted_on"))
-    record = view.persons.filter(pl.col("person_id") == pid).drop(
+    record = view.persons.filter(pl.col("person_id") == pid).collect().drop(
         "person_id", "surname_key", "initials_key", "first_initial", "postcode_key").row(0, named=True)
     columns = ["participant", "participant_code", "contract_number", "contract_type", "borrower_no", "amount",
                "start_date", "theoretical_end_date", "actual_end_date", "codes"]

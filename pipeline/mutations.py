@@ -15,10 +15,19 @@ from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
 from pipeline.parse import to_typed
-from pipeline.persons import ADDRESSES_SCHEMA, PERSON_FIELDS, PERSONS_SCHEMA, apply_updates, attach, working_persons
+from pipeline.persons import (
+    ADDRESSES_SCHEMA,
+    MATCH,
+    PERSON_FIELDS,
+    apply_updates,
+    attach,
+    reported_addresses,
+    with_match_keys,
+    working_persons,
+)
 from pipeline.register import DATA, Register
 from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, STATE_COLUMNS
-from pipeline.tonight import KeyedTable, hashed_keys
+from pipeline.tonight import KeyedTable, StoredTable, hashed_keys
 from pipeline.validate import RunRules, record_findings
 
 log = logging.getLogger("cki")
@@ -37,6 +46,7 @@ class MutationOutcome:
     findings: pl.DataFrame
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)     # replaced whole
     appends: dict[str, pl.DataFrame] = field(default_factory=dict)    # appended parts
+    updates: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # (superseded, new rows)
     erased: pl.DataFrame | None = None                                # contract keys DELETEd
 
 
@@ -85,17 +95,20 @@ def chunks(raw: pl.DataFrame) -> list[pl.DataFrame]:
 
 
 class MutationNight:
-    """The night's mutation files applied chunk by chunk onto the register, held in memory."""
+    """The night's mutation files applied chunk by chunk onto the register.
+
+    Only the rows of the contracts and persons the night touches are read and held (``StoredTable``).
+    """
 
     def __init__(self, reg: Register, rules: RunRules, run_id: str, sink: EventSink | None) -> None:
         self.reg, self.rules, self.run_id, self.sink = reg, rules, run_id, sink
-        self.contracts = KeyedTable(reg.read("contracts"))
-        self.borrowers = KeyedTable(reg.read("borrowers"))
-        self.codes = KeyedTable(reg.read("codes"))
+        self.contracts = StoredTable(reg, "contracts", CONTRACT_KEY)
+        self.borrowers = StoredTable(reg, "borrowers", CONTRACT_KEY)
+        self.codes = StoredTable(reg, "codes", CONTRACT_KEY)
         self.history = KeyedTable(pl.DataFrame(schema=HISTORY_SCHEMA))     # tonight's closed versions
-        self.persons = working_persons(reg.read("persons"))
-        self.known_addresses = reg.read("addresses")
-        self.new_borrowers: list[pl.DataFrame] = []                          # linked tonight
+        self.persons = StoredTable(reg, "persons", ["person_id"], working_persons)
+        last = reg.scan("persons").select(pl.col("person_id").max()).collect().item()
+        self.next_person = int(last or 0) + 1
         self.addresses: list[pl.DataFrame] = []                              # reported tonight
         self.findings: list[pl.DataFrame] = []
         self.named_rows: list[pl.DataFrame] = []                             # delivered rows with findings
@@ -143,6 +156,8 @@ class MutationNight:
                         .agg(pl.col("line_no").min().alias("new_rejected_line")))
         del typed
         keys = hashed_keys(valid)
+        for table in (self.contracts, self.borrowers, self.codes):
+            table.touch(keys)
         current = self.contracts.rows_of(keys)
         state = initial_state(valid, current, self.borrowers.rows_of(keys), rejected_new)
         applied = apply_records(valid, state, self.rules.run_date)
@@ -164,22 +179,42 @@ class MutationNight:
     def _persons_and_borrowers(self, accepted: pl.DataFrame, keys: pl.DataFrame,
                                erase_keys: pl.DataFrame) -> pl.DataFrame:
         """Attach NEW rows to persons, record their borrower links, fold person changes; warnings."""
-        new = accepted.filter(MT == "NEW")
-        addresses = pl.concat([self.known_addresses, *self.addresses], how="vertical_relaxed")
-        result = attach(new, self.persons, addresses)
+        new = with_match_keys(accepted.filter(MT == "NEW"))
+        near = self._persons_matching(new)
+        result = attach(new, near, self._addresses_of(near), self.next_person)
+        self.next_person += result.created.height
+        self.persons.add_new(result.created)
         new = new.join(result.attached, on=LINE)
         self.borrowers.drop(erase_keys)
         links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
         self.borrowers.add(links)
-        self.new_borrowers.append(links)
         link = self.borrowers.rows_of(keys).select(*CONTRACT_KEY, "borrower_no", "person_id")
         changes = accepted.filter(MT == "CHANGE").join(link, on=[*CONTRACT_KEY, "borrower_no"])
         deaths = accepted.filter(MT == "DECEASED").join(link, on=[*CONTRACT_KEY, "borrower_no"])
         order = ["person_id", "event_date", "file_idx", "line_no"]
         updates = pl.concat([new.select(*order, *PERSON_FIELDS), changes.select(*order, *PERSON_FIELDS)])
-        self.persons, reported = apply_updates(result.persons, updates, deaths)
-        self.addresses.append(reported)
+        ids = pl.concat([updates.select("person_id"), deaths.select("person_id")])
+        self.persons.touch(hashed_keys(ids, ["person_id"]))
+        self.persons.tonight.frame, _ = apply_updates(self.persons.tonight.frame, updates, deaths)
+        self.addresses.append(reported_addresses(updates))
         return result.warnings.collect().cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+
+    def _persons_matching(self, new: pl.DataFrame) -> pl.DataFrame:
+        """Every person, committed or tonight's, with the match key of a NEW row."""
+        wanted = new.select(MATCH).unique()
+        tonight = self.persons.tonight.table().join(wanted, on=MATCH, how="semi")
+        if not self.persons.has_base or new.height == 0:
+            return tonight.select("person_id", *MATCH)
+        gone, _ = self.persons.change()
+        committed = (self.reg.scan("persons", gone).select("person_id", *MATCH)
+                     .join(wanted.lazy(), on=MATCH, how="semi").collect())
+        return pl.concat([committed, tonight.select("person_id", *MATCH)])
+
+    def _addresses_of(self, persons: pl.DataFrame) -> pl.DataFrame:
+        """The known addresses (committed and reported tonight) of ``persons``."""
+        mine = pl.col("person_id").is_in(persons["person_id"].implode())
+        committed = self.reg.scan("addresses").filter(mine).collect()
+        return pl.concat([committed, *[a.filter(mine) for a in self.addresses]], how="vertical_relaxed")
 
     def _contracts(self, applied: Applied, current: pl.DataFrame, keys: pl.DataFrame,
                    erase: pl.DataFrame) -> None:
@@ -241,37 +276,37 @@ class MutationNight:
         findings = pl.concat(self.findings) if self.findings else pl.DataFrame(schema=FINDING_SCHEMA)
         erase = erased.select(CONTRACT_KEY).unique()
         out = MutationOutcome(named, findings, erased=erase)
-        out.tables.update(contracts=self.contracts.table(), codes=self.codes.table())
-        history = self.history.table()
-        if erase.height:                   # an erasure rewrites what otherwise only grows
-            out.tables["borrowers"] = self.borrowers.table()
-            out.tables["contract_history"] = pl.concat([
-                self.reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti"), history],
-                how="vertical_relaxed")
-        else:
-            out.appends["contract_history"] = history
-            if self.new_borrowers:
-                out.appends["borrowers"] = pl.concat(self.new_borrowers, how="vertical_relaxed")
-        self._persons(out, erase.height > 0)
+        stored = {"contracts": self.contracts, "codes": self.codes, "borrowers": self.borrowers,
+                  "persons": self.persons}
+        out.updates = {name: table.change() for name, table in stored.items()}
+        out.appends["contract_history"] = self.history.table()
+        out.appends["addresses"] = self._fresh_addresses()
+        if erase.height:
+            self._erase(out, erase)
         return out
 
-    def _persons(self, out: MutationOutcome, erasures: bool) -> None:
-        persons = self.persons.select(list(PERSONS_SCHEMA))
-        known = self.known_addresses
-        fresh = known.clear()
-        reported = pl.concat(self.addresses, how="vertical_relaxed") if self.addresses else known.clear()
-        if reported.height:
-            first = (reported.group_by("person_id", "postcode_key", "house_number", "house_number_suffix")
-                     .agg(pl.col("valid_from").min()).select(list(ADDRESSES_SCHEMA)))
-            fresh = first.join(known, on=["person_id", "postcode_key", "house_number", "house_number_suffix"],
-                               how="anti", nulls_equal=True)
-        if erasures:
-            referenced = out.tables["borrowers"].select("person_id").unique()
-            out.tables["persons"] = persons.join(referenced, on="person_id", how="semi")
-            out.tables["addresses"] = pl.concat([known, fresh]).join(referenced, on="person_id", how="semi")
-        else:
-            out.tables["persons"] = persons
-            out.appends["addresses"] = fresh
+    def _fresh_addresses(self) -> pl.DataFrame:
+        """Addresses reported tonight that the register does not know yet, dated by their first report."""
+        place = ["person_id", "postcode_key", "house_number", "house_number_suffix"]
+        if not self.addresses:
+            return pl.DataFrame(schema=ADDRESSES_SCHEMA)
+        reported = pl.concat(self.addresses, how="vertical_relaxed")
+        first = reported.group_by(place).agg(pl.col("valid_from").min()).select(list(ADDRESSES_SCHEMA))
+        known = self.reg.scan("addresses").filter(pl.col("person_id").is_in(first["person_id"].implode()))
+        return first.join(known.select(place).collect(), on=place, how="anti", nulls_equal=True)
+
+    def _erase(self, out: MutationOutcome, erase: pl.DataFrame) -> None:
+        """A DELETE erases: the tables it touches are rewritten whole, so nothing of it stays on disk."""
+        for name in ("contracts", "codes", "borrowers"):
+            out.tables[name] = _live(self.reg, name, out)
+        out.tables["contract_history"] = pl.concat([
+            self.reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti"),
+            out.appends.pop("contract_history")], how="vertical_relaxed")
+        referenced = out.tables["borrowers"].select("person_id").unique()
+        out.tables["persons"] = _live(self.reg, "persons", out).join(referenced, on="person_id", how="semi")
+        out.tables["addresses"] = pl.concat([self.reg.read("addresses"), out.appends.pop("addresses")]).join(
+            referenced, on="person_id", how="semi")
+        out.updates.clear()
 
     def _erase_tonights_events(self, erased: pl.DataFrame) -> None:
         """Events of earlier chunks of contracts that a later chunk's DELETE erased."""
@@ -285,6 +320,12 @@ class MutationNight:
             kept = part.join(later, on=CONTRACT_KEY, how="anti")
             if kept.height != part.height:
                 self.sink.rewrite_events(name, kept)
+
+
+def _live(reg: Register, name: str, out: MutationOutcome) -> pl.DataFrame:
+    """A whole table with tonight's changes (for a night that rewrites it)."""
+    gone, rows = out.updates[name]
+    return pl.concat([reg.scan(name, gone), rows.lazy()], how="vertical").collect()
 
 
 def _erased_before(accepted: pl.DataFrame, erase: pl.DataFrame) -> pl.DataFrame:

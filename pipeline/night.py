@@ -65,17 +65,23 @@ def ledger_of(reg: Register) -> Ledger:
                   dict(zip(keys, last["seq"], strict=True)))
 
 
+def tonights_table(reg: Register, outcome: MutationOutcome | None, name: str) -> pl.LazyFrame:
+    """A table as it stands after tonight's changes (before the commit), lazily."""
+    if outcome is not None and name in outcome.tables:
+        return outcome.tables[name].lazy()
+    gone, rows = outcome.updates.get(name, (None, None)) if outcome is not None else (None, None)
+    parts = [reg.scan(name, gone)]
+    if rows is not None:
+        parts.append(rows.lazy())
+    if outcome is not None and name in outcome.appends:
+        parts.append(outcome.appends[name].lazy())
+    return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
+
+
 def register_view(reg: Register, outcome: MutationOutcome | None) -> RegisterView:
     """The tables as they stand after tonight's mutations (before the commit)."""
-    def table(name: str) -> pl.DataFrame:
-        if outcome is not None and name in outcome.tables:
-            return outcome.tables[name]
-        base = reg.read(name)
-        if outcome is not None and name in outcome.appends:
-            return pl.concat([base, outcome.appends[name]], how="vertical_relaxed")
-        return base
-    return RegisterView(table("persons"), table("addresses"), table("borrowers"), table("contracts"),
-                        table("codes"))
+    return RegisterView(*[tonights_table(reg, outcome, name)
+                          for name in ("persons", "addresses", "borrowers", "contracts", "codes")])
 
 
 def consult(requests: list[tuple[int, Delivery]], view: RegisterView, config: Config,
@@ -174,23 +180,19 @@ def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: da
     """Fold tonight's retention purge into the night's table changes."""
     if outcome is None:
         outcome = MutationOutcome(pl.DataFrame(), pl.DataFrame(schema=FINDING_SCHEMA))
-    view = register_view(reg, outcome)
-    expired = retention.expired_contracts(view.contracts, run_date)
     cutoff = retention.consultation_cutoff(run_date)
-    consultations = reg.read("consultations")
-    if consultations.filter(pl.col("consulted_on") <= cutoff).height:
-        outcome.tables["consultations"] = consultations.filter(pl.col("consulted_on") > cutoff)
+    consultations = reg.scan("consultations")
+    if consultations.filter(pl.col("consulted_on") <= cutoff).select(pl.len()).collect().item():
+        outcome.tables["consultations"] = consultations.filter(pl.col("consulted_on") > cutoff).collect()
+    expired = retention.expired_contracts(tonights_table(reg, outcome, "contracts"), run_date)
     if expired.height == 0:
         return outcome
     log.info("retention: %d contracts reach 5 years after their end", expired.height)
-    history = reg.read("contract_history")
-    if "contract_history" in outcome.appends:
-        history = pl.concat([history, outcome.appends.pop("contract_history")], how="vertical_relaxed")
-    tables = {"persons": view.persons, "addresses": view.addresses, "borrowers": view.borrowers,
-              "contracts": view.contracts, "codes": view.codes,
-              "contract_history": outcome.tables.get("contract_history", history)}
-    outcome.appends.pop("addresses", None)     # the view's tables already hold tonight's appends
-    outcome.appends.pop("borrowers", None)
+    names = ("persons", "addresses", "borrowers", "contracts", "codes", "contract_history")
+    tables = {name: tonights_table(reg, outcome, name).collect() for name in names}
+    for name in names:                 # whole tables now: the purge rewrites them
+        outcome.appends.pop(name, None)
+        outcome.updates.pop(name, None)
     outcome.tables.update(retention.purge_contracts(tables, expired))
     erased = outcome.erased if outcome.erased is not None else expired.clear()
     outcome.erased = pl.concat([erased, expired]).unique()
@@ -233,6 +235,8 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date,
 def _write_tables(tx: Transaction, reg: Register, outcome: MutationOutcome) -> None:
     for name, frame in outcome.tables.items():
         tx.replace(name, frame)
+    for name, (superseded, rows) in outcome.updates.items():
+        tx.update(name, superseded, rows)
     for name, frame in outcome.appends.items():
         tx.append(name, frame)
     if outcome.erased is not None and outcome.erased.height:

@@ -33,7 +33,7 @@ ADDRESSES_SCHEMA = {"person_id": pl.Int64(), "postcode_key": pl.String(), "house
 
 @dataclass
 class PersonResult:
-    persons: pl.DataFrame         # the persons table with tonight's new persons
+    created: pl.DataFrame         # tonight's new persons, as ``working_persons`` rows
     attached: pl.DataFrame        # (file_idx, line_no, person_id) of every accepted NEW
     warnings: pl.LazyFrame
 
@@ -43,11 +43,15 @@ def match_hash() -> pl.Expr:
     return pl.struct(MATCH).hash(seed=5).alias(MATCH_HASH)
 
 
+def with_match_keys(new: pl.DataFrame) -> pl.DataFrame:
+    """NEW rows with the keys a person is matched on (SPEC 5.1)."""
+    return new.with_columns(match_keys()).with_columns(match_hash())
+
+
 def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
     """Per NEW row: the person it attaches to, or null, and whether it was ambiguous."""
-    near = persons.filter(pl.col(MATCH_HASH).is_in(new[MATCH_HASH].implode()))
     cands = new.select("file_idx", "line_no", *MATCH, "postcode_key", "house_number").join(
-        near.select("person_id", *MATCH), on=MATCH, how="inner")
+        persons.select("person_id", *MATCH), on=MATCH, how="inner")
     n = cands.group_by("file_idx", "line_no").agg(pl.len().alias("n"), pl.col("person_id").first())
     single = n.filter(pl.col("n") == 1).select("file_idx", "line_no", "person_id")
     multi = cands.join(n.filter(pl.col("n") > 1).select("file_idx", "line_no"), on=["file_idx", "line_no"])
@@ -79,11 +83,13 @@ def _new_persons(unmatched: pl.DataFrame, next_id: int) -> pl.DataFrame:
     return rows.join(ids, on=keys, how="left").select("file_idx", "line_no", "person_id")
 
 
-def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> PersonResult:
-    """Person ids for accepted NEW rows, new persons, and the addresses they bring."""
-    new = new.with_columns(match_keys()).with_columns(match_hash())
+def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame, next_id: int) -> PersonResult:
+    """Person ids for accepted NEW rows (``with_match_keys``) and the new persons they make.
+
+    ``persons`` holds at least every person with a match key of ``new``; ``addresses`` at least
+    their addresses. New persons get ids from ``next_id`` on.
+    """
     found = _candidates(new, persons, addresses)
-    next_id = int(persons["person_id"].max() or 0) + 1
     unmatched = new.join(found.filter(pl.col("person_id").is_null()).select("file_idx", "line_no", "ambiguous"),
                          on=["file_idx", "line_no"])
     made = _new_persons(unmatched, next_id)
@@ -95,17 +101,18 @@ def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) ->
                .select("person_id", *PERSON_FIELDS, *KEY_COLUMNS, MATCH_HASH))
     warn_rows = new.join(found.filter("ambiguous").select("file_idx", "line_no"), on=["file_idx", "line_no"])
     warnings = finding(warn_rows.lazy(), "PERSON_AMBIGUOUS", "birth_surname", None, None, "WARNING")
-    return PersonResult(_with_created(persons, created), attached, warnings)
+    return PersonResult(_working_created(created), attached, warnings)
 
 
-def _with_created(persons: pl.DataFrame, created: pl.DataFrame) -> pl.DataFrame:
-    """Tonight's new persons, their keys as the NEW rows already computed them."""
+def _working_created(created: pl.DataFrame) -> pl.DataFrame:
+    """Tonight's new persons as working rows, their keys as the NEW rows already computed them."""
+    schema = {**PERSONS_SCHEMA, MATCH_HASH: pl.UInt64(), **{f"o_{f}": pl.Int64() for f in PERSON_FIELDS},
+              "deceased_tonight": pl.Boolean()}
     created = created.with_columns(
         pl.lit(None, dtype=pl.Date).alias("deceased_date"),
         *[pl.lit(None, dtype=pl.Int64).alias(f"o_{f}") for f in PERSON_FIELDS],
         pl.lit(False).alias("deceased_tonight"))
-    return pl.concat([persons, created.select(persons.columns).cast(persons.schema)],  # type: ignore[arg-type]
-                     how="vertical")
+    return created.select(list(schema)).cast(schema)  # type: ignore[arg-type]
 
 
 def working_persons(persons: pl.DataFrame) -> pl.DataFrame:

@@ -3,6 +3,12 @@
 A night writes only new files, then swaps CURRENT atomically: that swap is the commit. Files
 CURRENT does not name are leftovers of a crashed run or superseded versions, and are deleted
 under the lock. One writer at a time: an exclusive ``flock`` on ``register/.lock``.
+
+A table is a list of parts. A night that changes some contracts writes their new rows as a new
+part and marks their old rows dead in a small file per part (the manifest's ``dead``), so its
+writes follow the night's work, not the register's size. A part that becomes mostly dead, or a
+table with too many parts, is rewritten (compaction); an erasure rewrites the tables whole, so
+erased data is physically gone at the commit.
 """
 
 from __future__ import annotations
@@ -42,6 +48,9 @@ TABLE_SCHEMAS: dict[str, dict] = {
     "runs": RUNS_SCHEMA,
 }
 DATA = "data"
+PART, ROW = "_part", "_row"          # where a located row lives: its part file and row position
+MAX_DEAD_SHARE = 0.3                  # a part with more dead rows than this is rewritten
+MAX_PARTS = 8                         # a table with more parts than this is rewritten as one
 
 
 @contextmanager
@@ -79,10 +88,49 @@ class Register:
 
     def read(self, name: str) -> pl.DataFrame:
         """A whole table (empty with its schema when the register has none yet)."""
-        paths = self.files_of(name)
-        if not paths:
-            return pl.DataFrame(schema=TABLE_SCHEMAS[name])
-        return pl.read_parquet(paths)
+        return self.scan(name).collect()
+
+    def dead_rows(self, part: str) -> pl.Series:
+        """Row positions of ``part`` that later parts superseded."""
+        dead = self.manifest.get("dead", {}).get(part)
+        if dead is None:
+            return pl.Series(ROW, [], dtype=pl.get_index_type())
+        return pl.read_parquet(self.root / DATA / dead)[ROW].cast(pl.get_index_type())
+
+    def scan(self, name: str, superseded: pl.DataFrame | None = None) -> pl.LazyFrame:
+        """The live rows of a table, lazily; ``superseded`` ((PART, ROW) rows replaced tonight) also go."""
+        frames = [self._live(part, superseded) for part in self.manifest["tables"].get(name, [])]
+        if not frames:
+            return pl.LazyFrame(schema=TABLE_SCHEMAS[name])
+        return pl.concat(frames, how="vertical")
+
+    def _live(self, part: str, superseded: pl.DataFrame | None = None) -> pl.LazyFrame:
+        frame = pl.scan_parquet(self.root / DATA / part)
+        dead = self.dead_rows(part)
+        if superseded is not None and superseded.height:
+            dead = pl.concat([dead, superseded.filter(pl.col(PART) == part)[ROW].cast(dead.dtype)])
+        if dead.len() == 0:
+            return frame
+        return frame.with_row_index(ROW).filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
+
+    def locate(self, name: str, keys: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+        """The live rows whose ``on`` columns are in ``keys``, with the PART and ROW that hold them."""
+        parts = self.manifest["tables"].get(name, [])
+        schema = {**TABLE_SCHEMAS[name], ROW: pl.get_index_type(), PART: pl.String()}
+        if not parts or keys.height == 0:
+            return pl.DataFrame(schema=schema)
+        wanted = keys.select(on).unique().lazy()
+        frames = []
+        for part in parts:
+            frame = pl.scan_parquet(self.root / DATA / part).with_row_index(ROW)
+            dead = self.dead_rows(part)
+            if dead.len():
+                frame = frame.filter(~pl.col(ROW).is_in(dead.implode()))
+            frames.append(frame.join(wanted, on=on, how="semi").with_columns(pl.lit(part).alias(PART)))
+        return pl.concat(frames, how="vertical").collect().select(list(schema))
+
+    def rows_in(self, part: str) -> int:
+        return pl.scan_parquet(self.root / DATA / part).select(pl.len()).collect().item()
 
     def scan_events(self) -> pl.LazyFrame | None:
         paths = self.files_of("events")
@@ -92,6 +140,7 @@ class Register:
         names = set(self.manifest["events"])
         for parts in self.manifest["tables"].values():
             names.update(parts)
+        names.update(self.manifest.get("dead", {}).values())
         return names
 
     def clean(self) -> None:
@@ -113,16 +162,50 @@ class Transaction:
         self.run_id = run_id
         self.tables = {k: list(v) for k, v in register.manifest["tables"].items()}
         self.events = list(register.manifest["events"])
+        self.dead: dict[str, str] = dict(register.manifest.get("dead", {}))   # part → its dead-rows file
+        self.written = 0
         (register.root / DATA).mkdir(parents=True, exist_ok=True)
 
     def _write(self, name: str, frame: pl.DataFrame, part: int = 0) -> str:
-        file_name = f"{name}-{self.run_id}-{part}.parquet"
+        self.written += 1      # a unique name even when a table is written more than once tonight
+        file_name = f"{name}-{self.run_id}-{part}-{self.written}.parquet"
         fsio.write_parquet(self.register.root / DATA / file_name, frame)
         faults.point("table_written")
         return file_name
 
+    def update(self, name: str, superseded: pl.DataFrame, rows: pl.DataFrame) -> None:
+        """Tonight's ``rows`` replace the ``superseded`` (PART, ROW) rows of a table.
+
+        Only the new rows and each touched part's list of dead rows are written; a part that
+        becomes mostly dead is rewritten without them, and a table of many parts as one.
+        """
+        for (part,), group in superseded.partition_by(PART, as_dict=True).items():
+            rows_dead = pl.concat([self.register.dead_rows(part), group[ROW].cast(pl.get_index_type())]).unique()
+            if rows_dead.len() > MAX_DEAD_SHARE * self.register.rows_in(part):
+                live = self.register._live(part, group).collect()
+                parts = self.tables[name]
+                parts[parts.index(part)] = self._write(name, live, parts.index(part))
+                self.dead.pop(part, None)
+            else:
+                self.dead[part] = self._write(f"dead-{part.removesuffix('.parquet')}",
+                                              rows_dead.sort().to_frame(ROW))
+        self.append(name, rows)
+        if len(self.tables.get(name, [])) > MAX_PARTS:
+            self._compact(name)
+
+    def _compact(self, name: str) -> None:
+        parts = self.tables[name]
+        frames = [pl.scan_parquet(self.register.root / DATA / p) for p in parts]
+        for i, part in enumerate(parts):
+            if part in self.dead:
+                dead = pl.read_parquet(self.register.root / DATA / self.dead.pop(part))[ROW]
+                frames[i] = frames[i].with_row_index(ROW).filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
+        self.tables[name] = [self._write(name, pl.concat(frames, how="vertical").collect())]
+
     def replace(self, name: str, frame: pl.DataFrame) -> None:
         frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])  # type: ignore[arg-type]
+        for part in self.tables.get(name, []):
+            self.dead.pop(part, None)
         self.tables[name] = [self._write(name, frame)]
 
     def append(self, name: str, frame: pl.DataFrame) -> None:
@@ -155,8 +238,10 @@ class Transaction:
 
     def commit(self, publish: dict) -> dict:
         """Swap CURRENT: the commit point of the night."""
+        named = {p for parts in self.tables.values() for p in parts}
         manifest = {"version": self.register.version + 1, "run_id": self.run_id,
-                    "tables": self.tables, "events": self.events, "publish": publish}
+                    "tables": self.tables, "events": self.events,
+                    "dead": {p: f for p, f in self.dead.items() if p in named}, "publish": publish}
         faults.point("before_commit")
         fsio.write_json(self.register.root / "CURRENT", manifest)
         faults.point("after_commit")

@@ -19,10 +19,10 @@ from pipeline.state import CONTRACT_KEY
 CONTRACT_TABLES = ("contracts", "contract_history", "codes", "borrowers")
 
 
-def expired_contracts(contracts: pl.DataFrame, run_date: date) -> pl.DataFrame:
+def expired_contracts(contracts: pl.LazyFrame, run_date: date) -> pl.DataFrame:
     """Keys of contracts whose retention ends on or before the run date."""
     ends = pl.col("actual_end_date").dt.offset_by(f"{RETENTION_YEARS}y")
-    return contracts.filter(ends <= run_date).select(CONTRACT_KEY)
+    return contracts.filter(ends <= run_date).select(CONTRACT_KEY).collect()
 
 
 def purge_contracts(tables: dict[str, pl.DataFrame], expired: pl.DataFrame) -> dict[str, pl.DataFrame]:

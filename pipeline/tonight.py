@@ -1,16 +1,20 @@
-"""The register as tonight's earlier chunks left it, held in memory for the chunks that follow.
+"""The register as tonight's earlier chunks left it: committed parts on disk, tonight's rows in memory.
 
 A night is applied in chunks (a file, or a contract-hash bucket of a big file) so memory follows
-the chunk, not the night. Each chunk needs the current rows of the contracts it touches; a
-``KeyedTable`` finds and replaces them through a u64 hash of the contract key, so a chunk costs
-a hash probe of the table instead of a string join or a rewrite of the whole table. The hash
-only narrows: every match is confirmed on the key itself, so a collision never mixes contracts.
+the chunk, not the night. A ``StoredTable`` reads from the committed parts only the rows of the
+keys a chunk touches and keeps them, changed, in memory (a ``KeyedTable``); at the end those rows
+become a new part and their committed versions are marked dead, so a night neither holds nor
+rewrites the whole register. A ``KeyedTable`` finds rows through a u64 hash of the key; the hash
+only narrows, every match is confirmed on the key itself, so a collision never mixes contracts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
+from pipeline.register import PART, ROW, TABLE_SCHEMAS, Register
 from pipeline.state import CONTRACT_KEY
 
 KEY_HASH = "key_hash"
@@ -21,49 +25,116 @@ def key_hash(columns: list[str] = CONTRACT_KEY) -> pl.Expr:
     return pl.struct(columns).hash(seed=20261123).alias(KEY_HASH)
 
 
-def hashed_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """The distinct contract keys of ``frame`` with their hash."""
-    return frame.select(CONTRACT_KEY).unique().with_columns(key_hash())
+def hashed_keys(frame: pl.DataFrame, key: list[str] = CONTRACT_KEY) -> pl.DataFrame:
+    """The distinct keys of ``frame`` with their hash."""
+    return frame.select(key).unique().with_columns(key_hash(key))
 
 
 class KeyedTable:
-    """A table with rows per contract (contracts, borrowers, codes, history)."""
+    """Rows per key (a contract, or a person), held in memory."""
 
-    def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame = frame.with_columns(key_hash())
+    def __init__(self, frame: pl.DataFrame, key: list[str] = CONTRACT_KEY) -> None:
+        self.key = key
+        self.frame = frame.with_columns(key_hash(key))
 
     def _hits(self, keys: pl.DataFrame) -> pl.Expr:
         return pl.col(KEY_HASH).is_in(keys[KEY_HASH].implode())
 
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
-        """The rows of the contracts in ``keys`` (a ``hashed_keys`` frame), without the hash."""
+        """The rows of the keys in ``keys`` (a ``hashed_keys`` frame), without the hash."""
         if self.frame.height == 0 or keys.height == 0:
             return self.frame.clear().drop(KEY_HASH)
         near = self.frame.filter(self._hits(keys))
-        return near.join(keys.select(CONTRACT_KEY), on=CONTRACT_KEY, how="semi").drop(KEY_HASH)
+        return near.join(keys.select(self.key), on=self.key, how="semi").drop(KEY_HASH)
+
+    def missing(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """The keys of ``keys`` that have no row here."""
+        if self.frame.height == 0:
+            return keys
+        near = keys.filter(pl.col(KEY_HASH).is_in(self.frame[KEY_HASH].implode()))
+        if near.height == 0:
+            return keys
+        present = near.join(self.frame.select(self.key), on=self.key, how="semi")
+        return keys.join(present.select(self.key), on=self.key, how="anti")
 
     def drop(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> None:
-        """Remove the rows of the contracts in ``keys`` (optionally only those matching ``where``)."""
+        """Remove the rows of the keys in ``keys`` (optionally only those matching ``where``)."""
         if self.frame.height == 0 or keys.height == 0:
             return
         near = self._hits(keys) if where is None else self._hits(keys) & where
         candidates = self.frame.filter(near)
         if candidates.height == 0:
             return
-        exact = candidates.join(keys.select(CONTRACT_KEY), on=CONTRACT_KEY, how="semi")
+        exact = candidates.join(keys.select(self.key), on=self.key, how="semi")
         if exact.height == candidates.height:
             self.frame = self.frame.filter(~near)
         else:  # a hash collision: fall back to the exact anti-join
-            wrong = candidates.join(keys.select(CONTRACT_KEY), on=CONTRACT_KEY, how="anti")
+            wrong = candidates.join(keys.select(self.key), on=self.key, how="anti")
             self.frame = pl.concat([self.frame.filter(~near), wrong])
 
     def add(self, rows: pl.DataFrame) -> None:
         if rows.height == 0:
             return
-        rows = rows.select([c for c in self.frame.columns if c != KEY_HASH]).with_columns(key_hash())
+        rows = rows.select([c for c in self.frame.columns if c != KEY_HASH]).with_columns(key_hash(self.key))
         self.frame = pl.concat([self.frame, rows.cast(self.frame.schema)], how="vertical")  # type: ignore[arg-type]
         if self.frame.n_chunks() > _MAX_CHUNKS:
             self.frame = self.frame.rechunk()
 
     def table(self) -> pl.DataFrame:
         return self.frame.drop(KEY_HASH)
+
+
+class StoredTable:
+    """A keyed register table as tonight sees it: the committed parts, and in memory every row
+    of the keys tonight has touched. The committed rows of a touched key are superseded."""
+
+    def __init__(self, reg: Register, name: str, key: list[str],
+                 working: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
+        self.reg, self.name, self.key = reg, name, key
+        self.working = working or (lambda frame: frame)
+        self.has_base = bool(reg.manifest["tables"].get(name))
+        empty = self.working(pl.DataFrame(schema=TABLE_SCHEMAS[name]))
+        self.tonight = KeyedTable(empty, key)
+        self.touched = KeyedTable(empty.select(key), key)
+        self.superseded: list[pl.DataFrame] = []
+
+    def touch(self, keys: pl.DataFrame) -> None:
+        """Bring the committed rows of ``keys`` (a ``hashed_keys`` frame) into tonight's rows."""
+        if not self.has_base or keys.height == 0:
+            return
+        fresh = self.touched.missing(keys)
+        if fresh.height == 0:
+            return
+        found = self.reg.locate(self.name, fresh, self.key)
+        self.superseded.append(found.select(PART, ROW))
+        self.tonight.add(self.working(found.drop(PART, ROW)))
+        self.touched.add(fresh.select(self.key))
+
+    def add_new(self, rows: pl.DataFrame) -> None:
+        """Rows of keys the register cannot hold yet (tonight's new persons)."""
+        self.tonight.add(rows)
+        self.touched.add(rows.select(self.key).unique())
+
+    def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
+        self.touch(keys)
+        return self.tonight.rows_of(keys)
+
+    def drop(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> None:
+        self.touch(keys)
+        self.tonight.drop(keys, where)
+
+    def add(self, rows: pl.DataFrame) -> None:
+        self.touch(hashed_keys(rows, self.key))
+        self.tonight.add(rows)
+
+    def change(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(the superseded (PART, ROW) rows, tonight's rows in the table's schema)."""
+        schema = TABLE_SCHEMAS[self.name]
+        gone = (pl.concat(self.superseded) if self.superseded
+                else pl.DataFrame(schema={PART: pl.String, ROW: pl.get_index_type()}))
+        return gone, self.tonight.table().select(list(schema)).cast(schema)  # type: ignore[arg-type]
+
+    def live(self) -> pl.LazyFrame:
+        """The whole table as tonight has left it, lazily."""
+        gone, rows = self.change()
+        return pl.concat([self.reg.scan(self.name, gone), rows.lazy()], how="vertical")
