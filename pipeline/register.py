@@ -190,17 +190,20 @@ class Transaction:
                 self.dead[part] = self._write(f"dead-{part.removesuffix('.parquet')}",
                                               rows_dead.sort().to_frame(ROW))
         self.append(name, rows)
-        if len(self.tables.get(name, [])) > MAX_PARTS:
-            self._compact(name)
 
     def _compact(self, name: str) -> None:
+        """Merge the parts after the first (the big, old one) into one; all of them once the
+        merged tail outgrows the first. A night pays for this about once in MAX_PARTS nights."""
         parts = self.tables[name]
-        frames = [pl.scan_parquet(self.register.root / DATA / p) for p in parts]
-        for i, part in enumerate(parts):
+        sizes = [self.register.rows_in(p) for p in parts]
+        merge = parts if sum(sizes[1:]) >= sizes[0] else parts[1:]
+        frames = [pl.scan_parquet(self.register.root / DATA / p) for p in merge]
+        for i, part in enumerate(merge):
             if part in self.dead:
                 dead = pl.read_parquet(self.register.root / DATA / self.dead.pop(part))[ROW]
                 frames[i] = frames[i].with_row_index(ROW).filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
-        self.tables[name] = [self._write(name, pl.concat(frames, how="vertical").collect())]
+        kept = [p for p in parts if p not in merge]
+        self.tables[name] = [*kept, self._write(name, pl.concat(frames, how="vertical").collect(), len(kept))]
 
     def replace(self, name: str, frame: pl.DataFrame) -> None:
         frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])  # type: ignore[arg-type]
@@ -214,6 +217,8 @@ class Transaction:
         frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])  # type: ignore[arg-type]
         parts = self.tables.setdefault(name, [])
         parts.append(self._write(name, frame, len(parts)))
+        if len(parts) > MAX_PARTS:
+            self._compact(name)
 
     def append_events(self, frame: pl.DataFrame) -> str | None:
         """Write one part of tonight's events (a night writes them chunk by chunk)."""

@@ -83,6 +83,18 @@ class Workspace:
         from pipeline.register import Register
         return Register(self.root / "register").read(name)
 
+    def on_disk(self, column: str, events: bool = False) -> set:
+        """Every value of ``column`` in any register file, dead rows included: what is physically
+        stored, not what the register shows (event parts only when ``events``)."""
+        values: set = set()
+        for path in (self.root / "register" / "data").glob("*.parquet"):
+            if path.name.startswith("events") and not events:
+                continue
+            frame = pl.read_parquet(path)
+            if column in frame.columns:
+                values.update(frame[column].drop_nulls().to_list())
+        return values
+
 
 def _stem(name: str) -> str:
     """Return files drop the input's extension (SPEC 4: NAME.ext → NAME.result.json)."""

@@ -665,6 +665,8 @@ def test_delete_erases_every_trace(ws):
         assert "C1" not in ws.table(table)["contract_number"].to_list(), table
     assert ws.table("persons")["birth_surname"].to_list() == ["Jansen"]
     assert ws.table("addresses").height == 1
+    assert "C1" not in ws.on_disk("contract_number")        # no superseded copy left in any file
+    assert "Vries" not in ws.on_disk("birth_surname", events=True)
     events = Register(ws.root / "register").scan_events().collect()
     left = events.filter(pl.col("contract_number") == "C1")      # only the DELETE itself, no NAW
     assert left["mutation_type"].to_list() == ["DELETE"]
@@ -705,3 +707,5 @@ def test_retention_ended_contract_is_purged(ws):
     assert sorted(ws.table("contracts")["contract_number"].to_list()) == ["C2", "C3"]
     assert ws.table("codes").height == 0
     assert ws.table("persons")["birth_surname"].to_list() == ["Vries"]
+    assert "C1" not in ws.on_disk("contract_number", events=True)
+    assert "Jansen" not in ws.on_disk("birth_surname", events=True)
