@@ -105,13 +105,14 @@ class Register:
         return pl.concat(frames, how="vertical")
 
     def _live(self, part: str, superseded: pl.DataFrame | None = None) -> pl.LazyFrame:
-        frame = pl.scan_parquet(self.root / DATA / part)
         dead = self.dead_rows(part)
         if superseded is not None and superseded.height:
             dead = pl.concat([dead, superseded.filter(pl.col(PART) == part)[ROW].cast(dead.dtype)])
         if dead.len() == 0:
-            return frame
-        return frame.with_row_index(ROW).filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
+            return pl.scan_parquet(self.root / DATA / part)
+        # the reader's own row index, so later filters still reach the Parquet reader
+        frame = pl.scan_parquet(self.root / DATA / part, row_index_name=ROW)
+        return frame.filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
 
     def locate(self, name: str, keys: pl.DataFrame, on: list[str]) -> pl.DataFrame:
         """The live rows whose ``on`` columns are in ``keys``, with the PART and ROW that hold them."""
@@ -119,14 +120,18 @@ class Register:
         schema = {**TABLE_SCHEMAS[name], ROW: pl.get_index_type(), PART: pl.String()}
         if not parts or keys.height == 0:
             return pl.DataFrame(schema=schema)
-        wanted = keys.select(on).unique().lazy()
+        wanted = keys.select(on).unique()
+        # the last key column narrows inside the reader; the join on the whole key decides
+        near = pl.col(on[-1]).is_in(wanted[on[-1]].unique().implode())
         frames = []
         for part in parts:
-            frame = pl.scan_parquet(self.root / DATA / part).with_row_index(ROW)
+            frame = pl.scan_parquet(self.root / DATA / part, row_index_name=ROW).filter(near)
             dead = self.dead_rows(part)
             if dead.len():
                 frame = frame.filter(~pl.col(ROW).is_in(dead.implode()))
-            frames.append(frame.join(wanted, on=on, how="semi").with_columns(pl.lit(part).alias(PART)))
+            if len(on) > 1:
+                frame = frame.join(wanted.lazy(), on=on, how="semi")
+            frames.append(frame.with_columns(pl.lit(part).alias(PART)))
         return pl.concat(frames, how="vertical").collect().select(list(schema))
 
     def rows_in(self, part: str) -> int:

@@ -115,16 +115,14 @@ class StoredTable:
         self.tonight.add(rows)
         self.touched.add(rows.select(self.key).unique())
 
+    # rows_of, drop and add work on keys already touched: a chunk touches all its keys first.
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
-        self.touch(keys)
         return self.tonight.rows_of(keys)
 
     def drop(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> None:
-        self.touch(keys)
         self.tonight.drop(keys, where)
 
     def add(self, rows: pl.DataFrame) -> None:
-        self.touch(hashed_keys(rows, self.key))
         self.tonight.add(rows)
 
     def change(self) -> tuple[pl.DataFrame, pl.DataFrame]:
