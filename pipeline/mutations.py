@@ -205,7 +205,7 @@ class MutationNight:
         tonight = self.persons.tonight.table().join(wanted, on=MATCH, how="semi")
         if not self.persons.has_base or new.height == 0:
             return tonight.select("person_id", *MATCH)
-        gone, _ = self.persons.change()
+        gone = self.persons.gone()
         committed = (self.reg.scan("persons", gone).select("person_id", *MATCH)
                      .join(wanted.lazy(), on=MATCH, how="semi").collect())
         return pl.concat([committed, tonight.select("person_id", *MATCH)])
@@ -278,7 +278,7 @@ class MutationNight:
         out = MutationOutcome(named, findings, erased=erase)
         stored = {"contracts": self.contracts, "codes": self.codes, "borrowers": self.borrowers,
                   "persons": self.persons}
-        out.updates = {name: table.change() for name, table in stored.items()}
+        out.updates = {name: table.release() for name, table in stored.items()}
         out.appends["contract_history"] = self.history.table()
         out.appends["addresses"] = self._fresh_addresses()
         if erase.height:

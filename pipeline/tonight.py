@@ -125,14 +125,18 @@ class StoredTable:
     def add(self, rows: pl.DataFrame) -> None:
         self.tonight.add(rows)
 
-    def change(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """(the superseded (PART, ROW) rows, tonight's rows in the table's schema)."""
-        schema = TABLE_SCHEMAS[self.name]
-        gone = (pl.concat(self.superseded) if self.superseded
-                else pl.DataFrame(schema={PART: pl.String, ROW: pl.get_index_type()}))
-        return gone, self.tonight.table().select(list(schema)).cast(schema)  # type: ignore[arg-type]
+    def gone(self) -> pl.DataFrame:
+        """The committed rows tonight superseded, as (PART, ROW)."""
+        if not self.superseded:
+            return pl.DataFrame(schema={PART: pl.String, ROW: pl.get_index_type()})
+        if len(self.superseded) > 1:
+            self.superseded = [pl.concat(self.superseded)]
+        return self.superseded[0]
 
-    def live(self) -> pl.LazyFrame:
-        """The whole table as tonight has left it, lazily."""
-        gone, rows = self.change()
-        return pl.concat([self.reg.scan(self.name, gone), rows.lazy()], how="vertical")
+    def release(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(the superseded rows, tonight's rows in the table's schema); the table is empty after,
+        so the night does not hold its rows twice while they are written."""
+        schema = TABLE_SCHEMAS[self.name]
+        rows = self.tonight.table()
+        self.tonight = KeyedTable(rows.clear(), self.key)
+        return self.gone(), rows.select(list(schema)).cast(schema)  # type: ignore[arg-type]
