@@ -102,8 +102,7 @@ def _step_frame(records: pl.DataFrame, state: pl.DataFrame, types: pl.DataFrame)
 def apply_records(records: pl.DataFrame, state: pl.DataFrame, run_date: date) -> Applied:
     """Run the rank loop over ``records`` (valid records with ``participant_code`` = the folder)."""
     types = contract_type_table()
-    ranked = records.sort(["file_idx", "event_date", "line_no"]).with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int32).over(CONTRACT_KEY).alias("step"))
+    ranked = _ranked(records)
     accepted_parts, version_parts, finding_parts = [], [], []
     steps = int(ranked["step"].max()) + 1 if ranked.height else 0  # type: ignore[arg-type]
     for step in range(steps):
@@ -125,6 +124,23 @@ def apply_records(records: pl.DataFrame, state: pl.DataFrame, run_date: date) ->
     versions = pl.concat(version_parts) if version_parts else pl.DataFrame()
     findings = pl.concat(finding_parts) if finding_parts else pl.DataFrame(schema=FINDING_SCHEMA)
     return Applied(accepted, versions, state, findings)
+
+
+def same_contract_as(offset: int) -> pl.Expr:
+    """Whether the row ``offset`` rows away is of the same contract (in a frame sorted by contract)."""
+    return pl.all_horizontal([pl.col(c) == pl.col(c).shift(offset) for c in CONTRACT_KEY]).fill_null(False)
+
+
+def _ranked(records: pl.DataFrame) -> pl.DataFrame:
+    """Records with their ``step``: the rank of the record within its contract, by file, date, line.
+
+    Sorted by contract, a rank is the distance to the contract's first row; that is a few passes
+    over the frame, where a window over the string key is a hash of it.
+    """
+    order = ["file_idx", "event_date", "line_no"]
+    row = pl.int_range(pl.len(), dtype=pl.Int32)
+    first = pl.when(same_contract_as(1)).then(None).otherwise(row).forward_fill()
+    return records.sort([*CONTRACT_KEY, *order]).with_columns((row - first).alias("step")).sort(order)
 
 
 def _fold(state: pl.DataFrame, updated: pl.DataFrame, bad_new: pl.DataFrame) -> pl.DataFrame:

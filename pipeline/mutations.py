@@ -10,7 +10,7 @@ from typing import Protocol
 import polars as pl
 
 from contracts_schema import mutation
-from pipeline.apply import Applied, apply_records, initial_state
+from pipeline.apply import Applied, apply_records, initial_state, same_contract_as
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
@@ -27,12 +27,13 @@ from pipeline.persons import (
 )
 from pipeline.register import DATA, Register
 from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, STATE_COLUMNS
-from pipeline.tonight import KeyedTable, StoredTable, hashed_keys
+from pipeline.tonight import KeyedTable, PartSink, StoredTable, hashed_keys, touch_all
 from pipeline.validate import RunRules, record_findings
 
 log = logging.getLogger("cki")
 MT = pl.col("mutation_type")
 CHUNK_RECORDS = 500_000
+SPILL_ROWS = 2_000_000        # tonight's contract rows held before they are written as a part
 LINE = ["file_idx", "line_no"]
 EVENT_COLUMNS = ["run_id", "file", "line_no", "participant_code", *[c for c in mutation.COLUMN_NAMES
                                                                    if c != "participant_code"]]
@@ -46,7 +47,8 @@ class MutationOutcome:
     findings: pl.DataFrame
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)     # replaced whole
     appends: dict[str, pl.DataFrame] = field(default_factory=dict)    # appended parts
-    updates: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # (superseded, new rows)
+    updates: dict[str, tuple[pl.DataFrame, pl.DataFrame, list[str]]] = field(default_factory=dict)
+    # per table: (committed rows superseded, tonight's rows, tonight's parts written already)
     erased: pl.DataFrame | None = None                                # contract keys DELETEd
 
 
@@ -67,7 +69,7 @@ def validate_mutations(raw: pl.DataFrame, rules: RunRules) -> tuple[pl.DataFrame
     return typed, one_per_cell(record_findings(typed, raw, rules))
 
 
-class EventSink(Protocol):
+class EventSink(PartSink, Protocol):
     """Where a chunk's events go at once, so a night never holds them all (the Transaction)."""
 
     def append_events(self, frame: pl.DataFrame) -> str | None: ...
@@ -78,6 +80,11 @@ class EventSink(Protocol):
 def chunk_records() -> int:
     """Records per chunk: memory follows this, not the night (``CKI_CHUNK_RECORDS`` for tests)."""
     return max(1, int(os.environ.get("CKI_CHUNK_RECORDS", CHUNK_RECORDS)))
+
+
+def spill_rows() -> int:
+    """Contract rows a night holds before it writes them out (``CKI_SPILL_ROWS`` for tests)."""
+    return max(1, int(os.environ.get("CKI_SPILL_ROWS", SPILL_ROWS)))
 
 
 def chunks(raw: pl.DataFrame) -> list[pl.DataFrame]:
@@ -144,6 +151,9 @@ class MutationNight:
         log.info("applying %d records in %d chunk(s)", sum(p.height for p in parts), len(parts))
         while parts:
             self._chunk(parts.pop(0))
+        if self.sink is not None and self.contracts.held() >= spill_rows():
+            for table in (self.contracts, self.borrowers, self.codes):
+                table.spill(self.sink)
 
     def _chunk(self, raw: pl.DataFrame) -> None:
         typed, found = validate_mutations(raw, self.rules)
@@ -156,8 +166,7 @@ class MutationNight:
                         .agg(pl.col("line_no").min().alias("new_rejected_line")))
         del typed
         keys = hashed_keys(valid)
-        for table in (self.contracts, self.borrowers, self.codes):
-            table.touch(keys)
+        touch_all([self.contracts, self.borrowers, self.codes], keys)
         current = self.contracts.rows_of(keys)
         state = initial_state(valid, current, self.borrowers.rows_of(keys), rejected_new)
         applied = apply_records(valid, state, self.rules.run_date)
@@ -236,7 +245,7 @@ class MutationNight:
                   .join(erase, on=CONTRACT_KEY, how="anti").with_columns(pl.lit(-1, dtype=pl.Int32).alias("step")))
         chain = pl.concat([before, versions.select(*CONTRACT_KEY, *STATE_COLUMNS, "step")], how="vertical_relaxed")
         chain = chain.sort([*CONTRACT_KEY, "step"]).with_columns(
-            pl.col("valid_from").shift(-1).over(CONTRACT_KEY).alias("valid_to"))
+            pl.when(same_contract_as(-1)).then(pl.col("valid_from").shift(-1)).alias("valid_to"))
         self.history.add(chain.filter(pl.col("valid_to").is_not_null()).drop("step"))
 
     def _codes(self, accepted: pl.DataFrame, erase_keys: pl.DataFrame) -> None:
@@ -324,8 +333,8 @@ class MutationNight:
 
 def _live(reg: Register, name: str, out: MutationOutcome) -> pl.DataFrame:
     """A whole table with tonight's changes (for a night that rewrites it)."""
-    gone, rows = out.updates[name]
-    return pl.concat([reg.scan(name, gone), rows.lazy()], how="vertical").collect()
+    gone, rows, written = out.updates[name]
+    return pl.concat([reg.scan(name, gone, written), rows.lazy()], how="vertical").collect()
 
 
 def _erased_before(accepted: pl.DataFrame, erase: pl.DataFrame) -> pl.DataFrame:

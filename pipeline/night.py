@@ -69,8 +69,8 @@ def tonights_table(reg: Register, outcome: MutationOutcome | None, name: str) ->
     """A table as it stands after tonight's changes (before the commit), lazily."""
     if outcome is not None and name in outcome.tables:
         return outcome.tables[name].lazy()
-    gone, rows = outcome.updates.get(name, (None, None)) if outcome is not None else (None, None)
-    parts = [reg.scan(name, gone)]
+    gone, rows, written = outcome.updates.get(name, (None, None, [])) if outcome is not None else (None, None, [])
+    parts = [reg.scan(name, gone, written)]
     if rows is not None:
         parts.append(rows.lazy())
     if outcome is not None and name in outcome.appends:
@@ -235,8 +235,8 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date,
 def _write_tables(tx: Transaction, reg: Register, outcome: MutationOutcome) -> None:
     for name, frame in outcome.tables.items():
         tx.replace(name, frame)
-    for name, (superseded, rows) in outcome.updates.items():
-        tx.update(name, superseded, rows)
+    for name, (superseded, rows, written) in outcome.updates.items():
+        tx.update(name, superseded, rows, written)
     for name, frame in outcome.appends.items():
         tx.append(name, frame)
     if outcome.erased is not None and outcome.erased.height:

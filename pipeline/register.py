@@ -16,7 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,9 +97,10 @@ class Register:
             return pl.Series(ROW, [], dtype=pl.get_index_type())
         return pl.read_parquet(self.root / DATA / dead)[ROW].cast(pl.get_index_type())
 
-    def scan(self, name: str, superseded: pl.DataFrame | None = None) -> pl.LazyFrame:
-        """The live rows of a table, lazily; ``superseded`` ((PART, ROW) rows replaced tonight) also go."""
-        frames = [self._live(part, superseded) for part in self.manifest["tables"].get(name, [])]
+    def scan(self, name: str, superseded: pl.DataFrame | None = None, tonight: Sequence[str] = ()) -> pl.LazyFrame:
+        """The live rows of a table, lazily; ``superseded`` ((PART, ROW) rows replaced tonight) also go.
+        ``tonight``: parts this night wrote already (not committed yet) that belong to the table."""
+        frames = [self._live(part, superseded) for part in [*self.manifest["tables"].get(name, []), *tonight]]
         if not frames:
             return pl.LazyFrame(schema=TABLE_SCHEMAS[name])
         return pl.concat(frames, how="vertical")
@@ -114,12 +115,15 @@ class Register:
         frame = pl.scan_parquet(self.root / DATA / part, row_index_name=ROW)
         return frame.filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
 
-    def locate(self, name: str, keys: pl.DataFrame, on: list[str]) -> pl.DataFrame:
-        """The live rows whose ``on`` columns are in ``keys``, with the PART and ROW that hold them."""
-        parts = self.manifest["tables"].get(name, [])
+    def locate(self, name: str, keys: pl.DataFrame, on: list[str], superseded: pl.DataFrame | None = None,
+               tonight: Sequence[str] = ()) -> pl.LazyFrame:
+        """The live rows whose ``on`` columns are in ``keys``, with the PART and ROW that hold them
+        (``superseded`` and ``tonight`` as for ``scan``); a query, so several tables can be read at
+        once (``pl.collect_all``)."""
+        parts = [*self.manifest["tables"].get(name, []), *tonight]
         schema = {**TABLE_SCHEMAS[name], ROW: pl.get_index_type(), PART: pl.String()}
         if not parts or keys.height == 0:
-            return pl.DataFrame(schema=schema)
+            return pl.LazyFrame(schema=schema)
         wanted = keys.select(on).unique()
         # the last key column narrows inside the reader; the join on the whole key decides
         near = pl.col(on[-1]).is_in(wanted[on[-1]].unique().implode())
@@ -127,12 +131,14 @@ class Register:
         for part in parts:
             frame = pl.scan_parquet(self.root / DATA / part, row_index_name=ROW).filter(near)
             dead = self.dead_rows(part)
+            if superseded is not None and superseded.height:
+                dead = pl.concat([dead, superseded.filter(pl.col(PART) == part)[ROW].cast(dead.dtype)])
             if dead.len():
                 frame = frame.filter(~pl.col(ROW).is_in(dead.implode()))
             if len(on) > 1:
                 frame = frame.join(wanted.lazy(), on=on, how="semi")
             frames.append(frame.with_columns(pl.lit(part).alias(PART)))
-        return pl.concat(frames, how="vertical").collect().select(list(schema))
+        return pl.concat(frames, how="vertical").select(list(schema))
 
     def rows_in(self, part: str) -> int:
         return pl.scan_parquet(self.root / DATA / part).select(pl.len()).collect().item()
@@ -178,12 +184,19 @@ class Transaction:
         faults.point("table_written")
         return file_name
 
-    def update(self, name: str, superseded: pl.DataFrame, rows: pl.DataFrame) -> None:
-        """Tonight's ``rows`` replace the ``superseded`` (PART, ROW) rows of a table.
+    def write_part(self, name: str, frame: pl.DataFrame) -> str:
+        """Write rows of a table that the night will hand to ``update`` (a night that spills)."""
+        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])  # type: ignore[arg-type]
+        return self._write(name, frame, 0)
+
+    def update(self, name: str, superseded: pl.DataFrame, rows: pl.DataFrame, written: Sequence[str] = ()) -> None:
+        """Tonight's ``rows`` (and the parts ``written`` already) replace the ``superseded``
+        (PART, ROW) rows of a table.
 
         Only the new rows and each touched part's list of dead rows are written; a part that
         becomes mostly dead is rewritten without them, and a table of many parts as one.
         """
+        self.tables.setdefault(name, []).extend(written)
         for (part,), group in superseded.partition_by(PART, as_dict=True).items():
             rows_dead = pl.concat([self.register.dead_rows(part), group[ROW].cast(pl.get_index_type())]).unique()
             if rows_dead.len() > MAX_DEAD_SHARE * self.register.rows_in(part):
@@ -195,6 +208,8 @@ class Transaction:
                 self.dead[part] = self._write(f"dead-{part.removesuffix('.parquet')}",
                                               rows_dead.sort().to_frame(ROW))
         self.append(name, rows)
+        if len(self.tables[name]) > MAX_PARTS:
+            self._compact(name)
 
     def _compact(self, name: str) -> None:
         """Merge the parts after the first (the big, old one) into one; all of them once the

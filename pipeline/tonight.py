@@ -11,6 +11,7 @@ only narrows, every match is confirmed on the key itself, so a collision never m
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import polars as pl
 
@@ -97,15 +98,22 @@ class StoredTable:
         self.tonight = KeyedTable(empty, key)
         self.touched = KeyedTable(empty.select(key), key)
         self.superseded: list[pl.DataFrame] = []
+        self.written: list[str] = []          # tonight's rows already written as parts (``spill``)
 
     def touch(self, keys: pl.DataFrame) -> None:
         """Bring the committed rows of ``keys`` (a ``hashed_keys`` frame) into tonight's rows."""
+        touch_all([self], keys)
+
+    def _to_read(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.LazyFrame] | None:
+        """The keys not touched yet and the query that reads their committed rows."""
         if not self.has_base or keys.height == 0:
-            return
+            return None
         fresh = self.touched.missing(keys)
         if fresh.height == 0:
-            return
-        found = self.reg.locate(self.name, fresh, self.key)
+            return None
+        return fresh, self.reg.locate(self.name, fresh, self.key, self.gone(), self.written)
+
+    def _take(self, fresh: pl.DataFrame, found: pl.DataFrame) -> None:
         self.superseded.append(found.select(PART, ROW))
         self.tonight.add(self.working(found.drop(PART, ROW)))
         self.touched.add(fresh.select(self.key))
@@ -133,10 +141,37 @@ class StoredTable:
             self.superseded = [pl.concat(self.superseded)]
         return self.superseded[0]
 
-    def release(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """(the superseded rows, tonight's rows in the table's schema); the table is empty after,
-        so the night does not hold its rows twice while they are written."""
+    def held(self) -> int:
+        return self.tonight.frame.height
+
+    def spill(self, sink: PartSink) -> None:
+        """Write tonight's rows as a part (not committed yet) and read them back only when touched
+        again: a night's memory then follows its chunk, not its whole size (an initial load)."""
+        if self.held() == 0:
+            return
+        self.written.append(sink.write_part(self.name, self.tonight.table()))
+        self.tonight = KeyedTable(self.tonight.frame.clear().drop(KEY_HASH), self.key)
+        self.touched = KeyedTable(self.touched.frame.clear().drop(KEY_HASH), self.key)
+        self.has_base = True
+
+    def release(self) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+        """(the superseded rows, tonight's rows in the table's schema, tonight's parts written
+        already); the table is empty after, so the night does not hold its rows twice."""
         schema = TABLE_SCHEMAS[self.name]
         rows = self.tonight.table()
         self.tonight = KeyedTable(rows.clear(), self.key)
-        return self.gone(), rows.select(list(schema)).cast(schema)  # type: ignore[arg-type]
+        return self.gone(), rows.select(list(schema)).cast(schema), self.written  # type: ignore[arg-type]
+
+
+def touch_all(tables: list[StoredTable], keys: pl.DataFrame) -> None:
+    """``touch`` several tables with the same keys, reading their parts at once."""
+    reads = [(table, read) for table in tables if (read := table._to_read(keys)) is not None]
+    found = pl.collect_all([query for _, (_, query) in reads])
+    for (table, (fresh, _)), rows in zip(reads, found, strict=True):
+        table._take(fresh, rows)
+
+
+class PartSink(Protocol):
+    """Where tonight's rows go when a night spills them (the Transaction)."""
+
+    def write_part(self, name: str, frame: pl.DataFrame) -> str: ...
