@@ -57,8 +57,12 @@ def write_json(target: Path, obj: object) -> None:
     write_text(target, json.dumps(obj, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
 
 
-def write_parquet(target: Path, frame: pl.DataFrame) -> None:
-    _atomic(target, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=False))
+def write_parquet(target: Path, frame: pl.DataFrame | pl.LazyFrame) -> None:
+    """A frame, or a query streamed to the file without holding its result (a compaction)."""
+    if isinstance(frame, pl.LazyFrame):
+        _atomic(target, lambda tmp: frame.sink_parquet(tmp, compression="zstd", statistics=False))
+    else:
+        _atomic(target, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=False))
 
 
 def write_csv(target: Path, frame: pl.DataFrame) -> None:

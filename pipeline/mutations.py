@@ -33,7 +33,7 @@ from pipeline.validate import RunRules, record_findings
 log = logging.getLogger("cki")
 MT = pl.col("mutation_type")
 CHUNK_RECORDS = 500_000
-SPILL_ROWS = 2_000_000        # tonight's contract rows held before they are written as a part
+SPILL_ROWS = 1_000_000        # tonight's contract rows held before they are written as a part
 LINE = ["file_idx", "line_no"]
 EVENT_COLUMNS = ["run_id", "file", "line_no", "participant_code", *[c for c in mutation.COLUMN_NAMES
                                                                    if c != "participant_code"]]

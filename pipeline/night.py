@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from pipeline.validate import RunRules
 
 log = logging.getLogger("cki")
 STAGING = ".staging"
+STAGING_THREADS = 4
 
 
 @dataclass
@@ -224,8 +226,10 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date,
     staging = config.outbox / STAGING / run_id
     processed_at = datetime.now(UTC).isoformat(timespec="seconds")
     plan_outbox, plan_archive = [], []
-    for f in per_file:
-        for staged, rel in stage(staging, f.result, f.errors, processed_at, f.extra):
+    with ThreadPoolExecutor(max_workers=STAGING_THREADS) as pool:     # mostly fsync waits
+        staged_files = list(pool.map(lambda f: stage(staging, f.result, f.errors, processed_at, f.extra), per_file))
+    for f, files in zip(per_file, staged_files, strict=True):
+        for staged, rel in files:
             plan_outbox.append([str(staged), str(config.outbox / rel)])
         plan_archive.append([str(f.delivery.path), str(_archive_path(config, f.delivery, run_date)),
                              f.delivery.sha256])

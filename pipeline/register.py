@@ -177,7 +177,7 @@ class Transaction:
         self.written = 0
         (register.root / DATA).mkdir(parents=True, exist_ok=True)
 
-    def _write(self, name: str, frame: pl.DataFrame, part: int = 0) -> str:
+    def _write(self, name: str, frame: pl.DataFrame | pl.LazyFrame, part: int = 0) -> str:
         self.written += 1      # a unique name even when a table is written more than once tonight
         file_name = f"{name}-{self.run_id}-{part}-{self.written}.parquet"
         fsio.write_parquet(self.register.root / DATA / file_name, frame)
@@ -223,7 +223,7 @@ class Transaction:
                 dead = pl.read_parquet(self.register.root / DATA / self.dead.pop(part))[ROW]
                 frames[i] = frames[i].with_row_index(ROW).filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
         kept = [p for p in parts if p not in merge]
-        self.tables[name] = [*kept, self._write(name, pl.concat(frames, how="vertical").collect(), len(kept))]
+        self.tables[name] = [*kept, self._write(name, pl.concat(frames, how="vertical"), len(kept))]
 
     def replace(self, name: str, frame: pl.DataFrame) -> None:
         frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])  # type: ignore[arg-type]
