@@ -50,7 +50,7 @@ TABLE_SCHEMAS: dict[str, dict] = {
 DATA = "data"
 PART, ROW = "_part", "_row"          # where a located row lives: its part file and row position
 MAX_DEAD_SHARE = 0.3                  # a part with more dead rows than this is rewritten
-MAX_PARTS = 8                         # a table with more parts than this is rewritten as one
+MAX_PARTS = 4                         # a table with more parts than this has its newer parts merged
 
 
 @contextmanager
