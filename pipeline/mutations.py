@@ -51,6 +51,18 @@ class MutationOutcome:
     # per table: (committed rows superseded, tonight's rows, tonight's parts written already)
     erased: pl.DataFrame | None = None                                # contract keys DELETEd
 
+    def table(self, reg: Register, name: str) -> pl.LazyFrame:
+        """A register table as it stands after tonight's changes (before the commit), lazily."""
+        if name in self.tables:
+            return self.tables[name].lazy()
+        gone, rows, written = self.updates.get(name, (None, None, []))
+        parts = [reg.scan(name, gone, written)]
+        if rows is not None:
+            parts.append(rows.lazy())
+        if name in self.appends:
+            parts.append(self.appends[name].lazy())
+        return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
+
 
 def tagged(i: int, frame: pl.DataFrame, d: Delivery) -> pl.DataFrame:
     """A file's text frame with the file_idx, participant and kind every rule reads."""
@@ -307,12 +319,12 @@ class MutationNight:
     def _erase(self, out: MutationOutcome, erase: pl.DataFrame) -> None:
         """A DELETE erases: the tables it touches are rewritten whole, so nothing of it stays on disk."""
         for name in ("contracts", "codes", "borrowers"):
-            out.tables[name] = _live(self.reg, name, out)
+            out.tables[name] = out.table(self.reg, name).collect()
         out.tables["contract_history"] = pl.concat([
             self.reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti"),
             out.appends.pop("contract_history")], how="vertical_relaxed")
         referenced = out.tables["borrowers"].select("person_id").unique()
-        out.tables["persons"] = _live(self.reg, "persons", out).join(referenced, on="person_id", how="semi")
+        out.tables["persons"] = out.table(self.reg, "persons").collect().join(referenced, on="person_id", how="semi")
         out.tables["addresses"] = pl.concat([self.reg.read("addresses"), out.appends.pop("addresses")]).join(
             referenced, on="person_id", how="semi")
         out.updates.clear()
@@ -329,12 +341,6 @@ class MutationNight:
             kept = part.join(later, on=CONTRACT_KEY, how="anti")
             if kept.height != part.height:
                 self.sink.rewrite_events(name, kept)
-
-
-def _live(reg: Register, name: str, out: MutationOutcome) -> pl.DataFrame:
-    """A whole table with tonight's changes (for a night that rewrites it)."""
-    gone, rows, written = out.updates[name]
-    return pl.concat([reg.scan(name, gone, written), rows.lazy()], how="vertical").collect()
 
 
 def _erased_before(accepted: pl.DataFrame, erase: pl.DataFrame) -> pl.DataFrame:

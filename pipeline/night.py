@@ -69,15 +69,7 @@ def ledger_of(reg: Register) -> Ledger:
 
 def tonights_table(reg: Register, outcome: MutationOutcome | None, name: str) -> pl.LazyFrame:
     """A table as it stands after tonight's changes (before the commit), lazily."""
-    if outcome is not None and name in outcome.tables:
-        return outcome.tables[name].lazy()
-    gone, rows, written = outcome.updates.get(name, (None, None, [])) if outcome is not None else (None, None, [])
-    parts = [reg.scan(name, gone, written)]
-    if rows is not None:
-        parts.append(rows.lazy())
-    if outcome is not None and name in outcome.appends:
-        parts.append(outcome.appends[name].lazy())
-    return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
+    return reg.scan(name) if outcome is None else outcome.table(reg, name)
 
 
 def register_view(reg: Register, outcome: MutationOutcome | None) -> RegisterView:

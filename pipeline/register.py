@@ -77,6 +77,7 @@ class Register:
         current = root / "CURRENT"
         self.manifest: dict = json.loads(current.read_text()) if current.exists() else {
             "version": 0, "run_id": None, "tables": {}, "events": []}
+        self._dead: dict[str, pl.Series] = {}
 
     @property
     def version(self) -> int:
@@ -91,11 +92,13 @@ class Register:
         return self.scan(name).collect()
 
     def dead_rows(self, part: str) -> pl.Series:
-        """Row positions of ``part`` that later parts superseded."""
+        """Row positions of ``part`` that later parts superseded (read once per register version)."""
         dead = self.manifest.get("dead", {}).get(part)
         if dead is None:
             return pl.Series(ROW, [], dtype=pl.get_index_type())
-        return pl.read_parquet(self.root / DATA / dead)[ROW].cast(pl.get_index_type())
+        if dead not in self._dead:
+            self._dead[dead] = pl.read_parquet(self.root / DATA / dead)[ROW].cast(pl.get_index_type())
+        return self._dead[dead]
 
     def scan(self, name: str, superseded: pl.DataFrame | None = None, tonight: Sequence[str] = ()) -> pl.LazyFrame:
         """The live rows of a table, lazily; ``superseded`` ((PART, ROW) rows replaced tonight) also go.
