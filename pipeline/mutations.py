@@ -320,14 +320,13 @@ class MutationNight:
         """A DELETE erases: the tables it touches are rewritten whole, so nothing of it stays on disk."""
         for name in ("contracts", "codes", "borrowers"):
             out.tables[name] = out.table(self.reg, name).collect()
-        out.tables["contract_history"] = pl.concat([
-            self.reg.read("contract_history").join(erase, on=CONTRACT_KEY, how="anti"),
-            out.appends.pop("contract_history")], how="vertical_relaxed")
-        referenced = out.tables["borrowers"].select("person_id").unique()
-        out.tables["persons"] = out.table(self.reg, "persons").collect().join(referenced, on="person_id", how="semi")
-        out.tables["addresses"] = pl.concat([self.reg.read("addresses"), out.appends.pop("addresses")]).join(
-            referenced, on="person_id", how="semi")
+        out.tables["contract_history"] = (out.table(self.reg, "contract_history")
+                                          .join(erase.lazy(), on=CONTRACT_KEY, how="anti").collect())
+        referenced = out.tables["borrowers"].select("person_id").unique().lazy()
+        for name in ("persons", "addresses"):      # a person nothing refers to any more goes too
+            out.tables[name] = out.table(self.reg, name).join(referenced, on="person_id", how="semi").collect()
         out.updates.clear()
+        out.appends.clear()
 
     def _erase_tonights_events(self, erased: pl.DataFrame) -> None:
         """Events of earlier chunks of contracts that a later chunk's DELETE erased."""

@@ -53,6 +53,19 @@ MAX_DEAD_SHARE = 0.3                  # a part with more dead rows than this is 
 MAX_PARTS = 4                         # a table with more parts than this has its newer parts merged
 
 
+def live_rows(path: Path, dead: pl.Series, keep_row: bool = False) -> pl.LazyFrame:
+    """A part without its ``dead`` row positions, lazily; with ``keep_row`` each row keeps its ROW.
+
+    The reader's own row index, so later filters still reach the Parquet reader.
+    """
+    if dead.len() == 0 and not keep_row:
+        return pl.scan_parquet(path)
+    frame = pl.scan_parquet(path, row_index_name=ROW)
+    if dead.len():
+        frame = frame.filter(~pl.col(ROW).is_in(dead.implode()))
+    return frame if keep_row else frame.drop(ROW)
+
+
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
     """Hold the register's exclusive lock; a second run stops with a clear message."""
@@ -108,15 +121,15 @@ class Register:
             return pl.LazyFrame(schema=TABLE_SCHEMAS[name])
         return pl.concat(frames, how="vertical")
 
-    def _live(self, part: str, superseded: pl.DataFrame | None = None) -> pl.LazyFrame:
+    def _dead_of(self, part: str, superseded: pl.DataFrame | None) -> pl.Series:
+        """The part's dead rows, with those of ``superseded`` (PART, ROW) in it."""
         dead = self.dead_rows(part)
-        if superseded is not None and superseded.height:
-            dead = pl.concat([dead, superseded.filter(pl.col(PART) == part)[ROW].cast(dead.dtype)])
-        if dead.len() == 0:
-            return pl.scan_parquet(self.root / DATA / part)
-        # the reader's own row index, so later filters still reach the Parquet reader
-        frame = pl.scan_parquet(self.root / DATA / part, row_index_name=ROW)
-        return frame.filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
+        if superseded is None or superseded.height == 0:
+            return dead
+        return pl.concat([dead, superseded.filter(pl.col(PART) == part)[ROW].cast(dead.dtype)])
+
+    def _live(self, part: str, superseded: pl.DataFrame | None = None) -> pl.LazyFrame:
+        return live_rows(self.root / DATA / part, self._dead_of(part, superseded))
 
     def locate(self, name: str, keys: pl.DataFrame, on: list[str], superseded: pl.DataFrame | None = None,
                tonight: Sequence[str] = ()) -> pl.LazyFrame:
@@ -132,12 +145,7 @@ class Register:
         near = pl.col(on[-1]).is_in(wanted[on[-1]].unique().implode())
         frames = []
         for part in parts:
-            frame = pl.scan_parquet(self.root / DATA / part, row_index_name=ROW).filter(near)
-            dead = self.dead_rows(part)
-            if superseded is not None and superseded.height:
-                dead = pl.concat([dead, superseded.filter(pl.col(PART) == part)[ROW].cast(dead.dtype)])
-            if dead.len():
-                frame = frame.filter(~pl.col(ROW).is_in(dead.implode()))
+            frame = live_rows(self.root / DATA / part, self._dead_of(part, superseded), keep_row=True).filter(near)
             if len(on) > 1:
                 frame = frame.join(wanted.lazy(), on=on, how="semi")
             frames.append(frame.with_columns(pl.lit(part).alias(PART)))
@@ -220,11 +228,12 @@ class Transaction:
         parts = self.tables[name]
         sizes = [self.register.rows_in(p) for p in parts]
         merge = parts if sum(sizes[1:]) >= sizes[0] else parts[1:]
-        frames = [pl.scan_parquet(self.register.root / DATA / p) for p in merge]
-        for i, part in enumerate(merge):
-            if part in self.dead:
-                dead = pl.read_parquet(self.register.root / DATA / self.dead.pop(part))[ROW]
-                frames[i] = frames[i].with_row_index(ROW).filter(~pl.col(ROW).is_in(dead.implode())).drop(ROW)
+        frames = []
+        for part in merge:
+            dead_file = self.dead.pop(part, None)    # tonight's list of the part's dead rows, if any
+            dead = (pl.read_parquet(self.register.root / DATA / dead_file)[ROW] if dead_file
+                    else pl.Series(ROW, [], dtype=pl.get_index_type()))
+            frames.append(live_rows(self.register.root / DATA / part, dead))
         kept = [p for p in parts if p not in merge]
         self.tables[name] = [*kept, self._write(name, pl.concat(frames, how="vertical"), len(kept))]
 
