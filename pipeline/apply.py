@@ -134,13 +134,18 @@ def same_contract_as(offset: int) -> pl.Expr:
 def _ranked(records: pl.DataFrame) -> pl.DataFrame:
     """Records with their ``step``: the rank of the record within its contract, by file, date, line.
 
-    Sorted by contract, a rank is the distance to the contract's first row; that is a few passes
-    over the frame, where a window over the string key is a hash of it.
+    Sorted by contract, a rank is the distance to the contract's first row: a few passes over the
+    frame, where a window over the string key hashes it. The sort is on a u64 hash of the key;
+    should two contracts of the frame share a hash, it is on the key itself.
     """
     order = ["file_idx", "event_date", "line_no"]
     row = pl.int_range(pl.len(), dtype=pl.Int32)
     first = pl.when(same_contract_as(1)).then(None).otherwise(row).forward_fill()
-    return records.sort([*CONTRACT_KEY, *order]).with_columns((row - first).alias("step")).sort(order)
+    by_hash = records.with_columns(pl.struct(CONTRACT_KEY).hash(seed=3).alias("_h")).sort(["_h", *order])
+    collision = (pl.col("_h") == pl.col("_h").shift(1)) & ~same_contract_as(1)
+    if by_hash.select(collision.any()).item():
+        by_hash = records.sort([*CONTRACT_KEY, *order])
+    return by_hash.with_columns((row - first).alias("step")).drop("_h", strict=False).sort(order)
 
 
 def _fold(state: pl.DataFrame, updated: pl.DataFrame, bad_new: pl.DataFrame) -> pl.DataFrame:

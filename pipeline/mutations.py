@@ -18,6 +18,7 @@ from pipeline.parse import to_typed
 from pipeline.persons import (
     ADDRESSES_SCHEMA,
     MATCH,
+    MATCH_HASH,
     PERSON_FIELDS,
     apply_updates,
     attach,
@@ -204,7 +205,6 @@ class MutationNight:
         near = self._persons_matching(new)
         result = attach(new, near, self._addresses_of(near), self.next_person)
         self.next_person += result.created.height
-        self.persons.add_new(result.created)
         new = new.join(result.attached, on=LINE)
         self.borrowers.drop(erase_keys)
         links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
@@ -214,16 +214,21 @@ class MutationNight:
         deaths = accepted.filter(MT == "DECEASED").join(link, on=[*CONTRACT_KEY, "borrower_no"])
         order = ["person_id", "event_date", "file_idx", "line_no"]
         updates = pl.concat([new.select(*order, *PERSON_FIELDS), changes.select(*order, *PERSON_FIELDS)])
-        ids = pl.concat([updates.select("person_id"), deaths.select("person_id")])
-        self.persons.touch(hashed_keys(ids, ["person_id"]))
-        self.persons.tonight.frame, _ = apply_updates(self.persons.tonight.frame, updates, deaths)
+        ids = hashed_keys(pl.concat([updates.select("person_id"), deaths.select("person_id")]), ["person_id"])
+        known = ids.join(result.created.select("person_id"), on="person_id", how="anti")
+        self.persons.touch(known)
+        changed = apply_updates(pl.concat([self.persons.rows_of(known), result.created]), updates, deaths)
+        self.persons.drop(known)
+        self.persons.add(changed)          # tonight's new persons enter with their first reports folded in
+        self.persons.mark_new(result.created)
         self.addresses.append(reported_addresses(updates))
         return result.warnings.collect().cast(FINDING_SCHEMA)  # type: ignore[arg-type]
 
     def _persons_matching(self, new: pl.DataFrame) -> pl.DataFrame:
         """Every person, committed or tonight's, with the match key of a NEW row."""
         wanted = new.select(MATCH).unique()
-        tonight = self.persons.tonight.table().join(wanted, on=MATCH, how="semi")
+        near = pl.col(MATCH_HASH).is_in(new[MATCH_HASH].implode())
+        tonight = self.persons.tonight.where(near).join(wanted, on=MATCH, how="semi")
         if not self.persons.has_base or new.height == 0:
             return tonight.select("person_id", *MATCH)
         gone = self.persons.gone()
@@ -277,12 +282,9 @@ class MutationNight:
     def _events(self, accepted: pl.DataFrame, erase: pl.DataFrame) -> None:
         if self.sink is None:
             return
-        file_names = pl.DataFrame({"file_idx": list(self.names), "file": list(self.names.values())},
-                                  schema={"file_idx": pl.Int32, "file": pl.String})
-        events = (accepted.join(file_names, on="file_idx")
-                  .with_columns(pl.lit(self.run_id).alias("run_id"))
-                  .join(_erased_before(accepted, erase), on=LINE, how="anti")
-                  .sort(LINE).select(EVENT_COLUMNS))
+        file_of = pl.col("file_idx").replace_strict(self.names, return_dtype=pl.String).alias("file")
+        events = _after_erasure(accepted, erase).with_columns(file_of, pl.lit(self.run_id).alias("run_id"))
+        events = events.sort(LINE).select(EVENT_COLUMNS)
         name = self.sink.append_events(events)
         if name is not None:
             self.event_parts.append((name, self.chunk_no))
@@ -349,4 +351,6 @@ def _erased_before(accepted: pl.DataFrame, erase: pl.DataFrame) -> pl.DataFrame:
 
 
 def _after_erasure(accepted: pl.DataFrame, erase: pl.DataFrame) -> pl.DataFrame:
+    if erase.height == 0:
+        return accepted
     return accepted.join(_erased_before(accepted, erase), on=LINE, how="anti")

@@ -129,14 +129,13 @@ def order_key() -> pl.Expr:
     return (days * (1 << 42) + pl.col("file_idx").cast(pl.Int64) * (1 << 28) + pl.col("line_no")).alias("order_key")
 
 
-def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataFrame
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Fold person reports (NEW and CHANGE rows) and deaths into a ``working_persons`` table.
+def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataFrame) -> pl.DataFrame:
+    """Fold person reports (NEW and CHANGE rows) and deaths into ``working_persons`` rows (at
+    least those of every person ``updates`` and ``deaths`` name; a night passes only those).
 
     ``updates`` has person_id, the ORDER columns and PERSON_FIELDS; per person and field the
     last non-empty value of the night wins, also across chunks: a field keeps the order of the
-    report that set it. A death keeps the earliest date. Returns the new table and every
-    address reported in ``updates``.
+    report that set it. A death keeps the earliest date.
     """
     ordered = updates.with_columns(order_key()).sort("order_key")
     latest = ordered.group_by("person_id").agg(
@@ -145,7 +144,7 @@ def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataF
     died = deaths.group_by("person_id").agg(pl.col("event_date").min().alias("u_deceased"))
     changes = latest.join(died, on="person_id", how="full", coalesce=True)
     if changes.height == 0:
-        return persons, reported_addresses(updates)
+        return persons
     mine = pl.col("person_id").is_in(changes["person_id"].implode())
     take = {f: pl.col(f"u_{f}").is_not_null() & (pl.col(f"o_{f}").is_null() | (pl.col(f"uo_{f}") > pl.col(f"o_{f}")))
             for f in PERSON_FIELDS}
@@ -164,7 +163,7 @@ def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataF
     moved = touched.filter("rekey").with_columns(match_keys()).with_columns(match_hash())
     touched = pl.concat([touched.filter(~pl.col("rekey")).select(persons.columns), moved.select(persons.columns)])
     result = pl.concat([persons.filter(~mine), touched], how="vertical")
-    return result, reported_addresses(updates)
+    return result
 
 
 def reported_addresses(updates: pl.DataFrame) -> pl.DataFrame:

@@ -132,11 +132,11 @@ class Register:
         return live_rows(self.root / DATA / part, self._dead_of(part, superseded))
 
     def locate(self, name: str, keys: pl.DataFrame, on: list[str], superseded: pl.DataFrame | None = None,
-               tonight: Sequence[str] = ()) -> pl.LazyFrame:
+               tonight: Sequence[str] = (), committed: bool = True) -> pl.LazyFrame:
         """The live rows whose ``on`` columns are in ``keys``, with the PART and ROW that hold them
-        (``superseded`` and ``tonight`` as for ``scan``); a query, so several tables can be read at
-        once (``pl.collect_all``)."""
-        parts = [*self.manifest["tables"].get(name, []), *tonight]
+        (``superseded`` and ``tonight`` as for ``scan``; ``committed=False`` looks in ``tonight``
+        only); a query, so several tables can be read at once (``pl.collect_all``)."""
+        parts = [*(self.manifest["tables"].get(name, []) if committed else []), *tonight]
         schema = {**TABLE_SCHEMAS[name], ROW: pl.get_index_type(), PART: pl.String()}
         if not parts or keys.height == 0:
             return pl.LazyFrame(schema=schema)

@@ -19,7 +19,9 @@ from pipeline.register import PART, ROW, TABLE_SCHEMAS, Register
 from pipeline.state import CONTRACT_KEY
 
 KEY_HASH = "key_hash"
-_MAX_CHUNKS = 32
+ALIVE = "_alive"
+_MAX_SEGMENTS = 32
+_MAX_DEAD_SHARE = 0.25
 
 
 def key_hash(columns: list[str] = CONTRACT_KEY) -> pl.Expr:
@@ -32,57 +34,94 @@ def hashed_keys(frame: pl.DataFrame, key: list[str] = CONTRACT_KEY) -> pl.DataFr
 
 
 class KeyedTable:
-    """Rows per key (a contract, or a person), held in memory."""
+    """Rows per key (a contract, or a person), held in memory.
+
+    A dropped row is only marked dead (ALIVE false) and new rows are appended as a segment, so a
+    chunk that changes a few rows of a big table (tonight's persons of an initial load) costs what
+    it changes, not a copy of the table. Each segment is one contiguous frame: a mask column
+    with other chunk bounds than its frame makes every filter gather slowly. A segment is
+    compacted once a quarter of it is dead, and the newer half of the segments is merged when
+    there are many.
+    """
 
     def __init__(self, frame: pl.DataFrame, key: list[str] = CONTRACT_KEY) -> None:
         self.key = key
-        self.frame = frame.with_columns(key_hash(key))
+        self.columns = [c for c in frame.columns if c not in (KEY_HASH, ALIVE)]
+        self.empty = self._prepared(frame.clear())
+        self.segments: list[pl.DataFrame] = []
+        self.add(frame)
+
+    def _prepared(self, rows: pl.DataFrame) -> pl.DataFrame:
+        return rows.select(self.columns).with_columns(key_hash(self.key), pl.lit(True).alias(ALIVE)).rechunk()
+
+    @property
+    def height(self) -> int:
+        """Live rows."""
+        return sum(int(seg[ALIVE].sum()) for seg in self.segments)
+
+    def _live(self, near: pl.Expr) -> pl.DataFrame:
+        """Live rows matching ``near``, with the key hash."""
+        if not self.segments:
+            return self.empty.drop(ALIVE)
+        hits = [seg.filter(near & pl.col(ALIVE)) for seg in self.segments]
+        return pl.concat(hits, how="vertical").drop(ALIVE)
 
     def _hits(self, keys: pl.DataFrame) -> pl.Expr:
         return pl.col(KEY_HASH).is_in(keys[KEY_HASH].implode())
 
+    def where(self, near: pl.Expr) -> pl.DataFrame:
+        """Live rows matching ``near`` (with the key hash)."""
+        return self._live(near)
+
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The rows of the keys in ``keys`` (a ``hashed_keys`` frame), without the hash."""
-        if self.frame.height == 0 or keys.height == 0:
-            return self.frame.clear().drop(KEY_HASH)
-        near = self.frame.filter(self._hits(keys))
-        return near.join(keys.select(self.key), on=self.key, how="semi").drop(KEY_HASH)
+        if not self.segments or keys.height == 0:
+            return self.empty.select(self.columns)
+        near = self._live(self._hits(keys))
+        return near.join(keys.select(self.key), on=self.key, how="semi").select(self.columns)
 
     def missing(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The keys of ``keys`` that have no row here."""
-        if self.frame.height == 0:
+        if not self.segments:
             return keys
-        near = keys.filter(pl.col(KEY_HASH).is_in(self.frame[KEY_HASH].implode()))
+        near = self._live(self._hits(keys))
         if near.height == 0:
             return keys
-        present = near.join(self.frame.select(self.key), on=self.key, how="semi")
-        return keys.join(present.select(self.key), on=self.key, how="anti")
+        return keys.join(near.select(self.key), on=self.key, how="anti")
 
     def drop(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> None:
         """Remove the rows of the keys in ``keys`` (optionally only those matching ``where``)."""
-        if self.frame.height == 0 or keys.height == 0:
+        if keys.height == 0:
             return
-        near = self._hits(keys) if where is None else self._hits(keys) & where
-        candidates = self.frame.filter(near)
-        if candidates.height == 0:
-            return
-        exact = candidates.join(keys.select(self.key), on=self.key, how="semi")
-        if exact.height == candidates.height:
-            self.frame = self.frame.filter(~near)
-        else:  # a hash collision: fall back to the exact anti-join
-            wrong = candidates.join(keys.select(self.key), on=self.key, how="anti")
-            self.frame = pl.concat([self.frame.filter(~near), wrong])
+        near = self._hits(keys) & pl.col(ALIVE)
+        if where is not None:
+            near = near & where
+        for i, seg in enumerate(self.segments):
+            at = seg.with_row_index("_at").filter(near)
+            if at.height == 0:
+                continue
+            exact = at.join(keys.select(self.key), on=self.key, how="semi")["_at"]   # a hash collision stays
+            if exact.len() == 0:
+                continue
+            seg = seg.with_columns(seg[ALIVE].scatter(exact, False))
+            if seg.height - int(seg[ALIVE].sum()) > _MAX_DEAD_SHARE * seg.height:
+                seg = seg.filter(pl.col(ALIVE))
+            self.segments[i] = seg
 
     def add(self, rows: pl.DataFrame) -> None:
         if rows.height == 0:
             return
-        rows = rows.select([c for c in self.frame.columns if c != KEY_HASH]).with_columns(key_hash(self.key))
-        self.frame = pl.concat([self.frame, rows.cast(self.frame.schema)], how="vertical")  # type: ignore[arg-type]
-        if self.frame.n_chunks() > _MAX_CHUNKS:
-            self.frame = self.frame.rechunk()
+        self.segments.append(self._prepared(rows).cast(self.empty.schema))  # type: ignore[arg-type]
+        if len(self.segments) > _MAX_SEGMENTS:
+            keep = len(self.segments) // 2
+            newer = pl.concat(self.segments[keep:], how="vertical").filter(pl.col(ALIVE)).rechunk()
+            self.segments = [*self.segments[:keep], newer]
 
     def table(self) -> pl.DataFrame:
-        return self.frame.drop(KEY_HASH)
+        return self._live(pl.lit(True)).select(self.columns)
+
+    def cleared(self) -> KeyedTable:
+        return KeyedTable(self.empty, self.key)
 
 
 class StoredTable:
@@ -93,35 +132,53 @@ class StoredTable:
                  working: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
         self.reg, self.name, self.key = reg, name, key
         self.working = working or (lambda frame: frame)
-        self.has_base = bool(reg.manifest["tables"].get(name))
+        self.committed = bool(reg.manifest["tables"].get(name))
         empty = self.working(pl.DataFrame(schema=TABLE_SCHEMAS[name]))
         self.tonight = KeyedTable(empty, key)
         self.touched = KeyedTable(empty.select(key), key)
         self.superseded: list[pl.DataFrame] = []
         self.written: list[str] = []          # tonight's rows already written as parts (``spill``)
+        self.spilled: list[pl.Series] = []    # the key hashes of those rows: only they are looked up there
+
+    @property
+    def has_base(self) -> bool:
+        """Rows of this table exist outside memory (committed, or spilled tonight)."""
+        return self.committed or bool(self.written)
 
     def touch(self, keys: pl.DataFrame) -> None:
         """Bring the committed rows of ``keys`` (a ``hashed_keys`` frame) into tonight's rows."""
         touch_all([self], keys)
 
-    def _to_read(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.LazyFrame] | None:
-        """The keys not touched yet and the query that reads their committed rows."""
+    def _to_read(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.LazyFrame | None] | None:
+        """The keys not touched yet and the query that reads their stored rows (None: none can be)."""
         if not self.has_base or keys.height == 0:
             return None
         fresh = self.touched.missing(keys)
         if fresh.height == 0:
             return None
-        return fresh, self.reg.locate(self.name, fresh, self.key, self.gone(), self.written)
+        queries = []
+        if self.committed:
+            queries.append(self.reg.locate(self.name, fresh, self.key, self.gone()))
+        if self.written:
+            wanted = fresh[KEY_HASH].implode()      # the small side is the set; the spilled hashes are scanned
+            seen = pl.concat([hashes.filter(hashes.is_in(wanted)) for hashes in self.spilled])
+            again = fresh.filter(pl.col(KEY_HASH).is_in(seen.implode()))
+            if again.height:
+                queries.append(self.reg.locate(self.name, again, self.key, self.gone(), self.written,
+                                               committed=False))
+        if not queries:
+            return fresh, None
+        return fresh, pl.concat(queries, how="vertical") if len(queries) > 1 else queries[0]
 
-    def _take(self, fresh: pl.DataFrame, found: pl.DataFrame) -> None:
-        self.superseded.append(found.select(PART, ROW))
-        self.tonight.add(self.working(found.drop(PART, ROW)))
+    def _take(self, fresh: pl.DataFrame, found: pl.DataFrame | None) -> None:
+        if found is not None and found.height:
+            self.superseded.append(found.select(PART, ROW))
+            self.tonight.add(self.working(found.drop(PART, ROW)))
         self.touched.add(fresh.select(self.key))
 
-    def add_new(self, rows: pl.DataFrame) -> None:
-        """Rows of keys the register cannot hold yet (tonight's new persons)."""
-        self.tonight.add(rows)
-        self.touched.add(rows.select(self.key).unique())
+    def mark_new(self, keys: pl.DataFrame) -> None:
+        """Keys the register cannot hold yet (tonight's new persons): never looked up."""
+        self.touched.add(keys.select(self.key))
 
     # rows_of, drop and add work on keys already touched: a chunk touches all its keys first.
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
@@ -142,33 +199,36 @@ class StoredTable:
         return self.superseded[0]
 
     def held(self) -> int:
-        return self.tonight.frame.height
+        return self.tonight.height
 
     def spill(self, sink: PartSink) -> None:
         """Write tonight's rows as a part (not committed yet) and read them back only when touched
-        again: a night's memory then follows its chunk, not its whole size (an initial load)."""
+        again: a night's memory then follows its chunk, not its whole size (an initial load).
+        The spilled keys' hashes stay in memory, so a key that was never spilled is never looked
+        up in the spilled parts."""
         if self.held() == 0:
             return
         self.written.append(sink.write_part(self.name, self.tonight.table()))
-        self.tonight = KeyedTable(self.tonight.frame.clear().drop(KEY_HASH), self.key)
-        self.touched = KeyedTable(self.touched.frame.clear().drop(KEY_HASH), self.key)
-        self.has_base = True
+        self.spilled.append(self.tonight.where(pl.lit(True))[KEY_HASH].unique())
+        self.tonight = self.tonight.cleared()
+        self.touched = self.touched.cleared()
 
     def release(self) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
         """(the superseded rows, tonight's rows in the table's schema, tonight's parts written
         already); the table is empty after, so the night does not hold its rows twice."""
         schema = TABLE_SCHEMAS[self.name]
         rows = self.tonight.table()
-        self.tonight = KeyedTable(rows.clear(), self.key)
+        self.tonight = self.tonight.cleared()
         return self.gone(), rows.select(list(schema)).cast(schema), self.written  # type: ignore[arg-type]
 
 
 def touch_all(tables: list[StoredTable], keys: pl.DataFrame) -> None:
     """``touch`` several tables with the same keys, reading their parts at once."""
     reads = [(table, read) for table in tables if (read := table._to_read(keys)) is not None]
-    found = pl.collect_all([query for _, (_, query) in reads])
-    for (table, (fresh, _)), rows in zip(reads, found, strict=True):
-        table._take(fresh, rows)
+    queries = [query for _, (_, query) in reads if query is not None]
+    found = iter(pl.collect_all(queries) if queries else [])
+    for table, (fresh, query) in reads:
+        table._take(fresh, next(found) if query is not None else None)
 
 
 class PartSink(Protocol):
