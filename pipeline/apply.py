@@ -110,10 +110,12 @@ def apply_records(records: pl.DataFrame, state: pl.DataFrame, run_date: date) ->
         found = collect(state_findings(frame.lazy(), run_date))
         finding_parts.append(found)
         errors = found.filter(pl.col("severity") == "ERROR").select("file_idx", "line_no").unique()
-        ok = frame.join(errors, on=["file_idx", "line_no"], how="anti")
-        bad_new = (frame.join(errors, on=["file_idx", "line_no"], how="semi")
-                   .filter((MT == "NEW") & ~pl.col("s_exists"))
-                   .group_by(CONTRACT_KEY).agg(pl.col("line_no").min().alias("rejected_line")))
+        ok, bad_new = frame, None
+        if errors.height:
+            ok = frame.join(errors, on=["file_idx", "line_no"], how="anti")
+            bad_new = (frame.join(errors, on=["file_idx", "line_no"], how="semi")
+                       .filter((MT == "NEW") & ~pl.col("s_exists"))
+                       .group_by(CONTRACT_KEY).agg(pl.col("line_no").min().alias("rejected_line")))
         after = ok.with_columns(_next_state(step))
         accepted_parts.append(ok.select(*records.columns, "step"))
         version_parts.append(after.filter("changes_contract").select(
@@ -135,23 +137,27 @@ def _ranked(records: pl.DataFrame) -> pl.DataFrame:
     """Records with their ``step``: the rank of the record within its contract, by file, date, line.
 
     Sorted by contract, a rank is the distance to the contract's first row: a few passes over the
-    frame, where a window over the string key hashes it. The sort is on a u64 hash of the key;
-    should two contracts of the frame share a hash, it is on the key itself.
+    frame, where a window over the string key hashes it. Only the key and order columns are
+    sorted, on a u64 hash of the key (on the key itself should two contracts share a hash);
+    the records keep their order.
     """
     order = ["file_idx", "event_date", "line_no"]
     row = pl.int_range(pl.len(), dtype=pl.Int32)
     first = pl.when(same_contract_as(1)).then(None).otherwise(row).forward_fill()
-    by_hash = records.with_columns(pl.struct(CONTRACT_KEY).hash(seed=3).alias("_h")).sort(["_h", *order])
+    narrow = records.select(*CONTRACT_KEY, *order, pl.struct(CONTRACT_KEY).hash(seed=3).alias("_h"),
+                            pl.int_range(pl.len(), dtype=pl.get_index_type()).alias("_at"))
+    by_hash = narrow.sort(["_h", *order])
     collision = (pl.col("_h") == pl.col("_h").shift(1)) & ~same_contract_as(1)
     if by_hash.select(collision.any()).item():
-        by_hash = records.sort([*CONTRACT_KEY, *order])
-    return by_hash.with_columns((row - first).alias("step")).drop("_h", strict=False).sort(order)
+        by_hash = narrow.sort([*CONTRACT_KEY, *order])
+    steps = by_hash.select("_at", (row - first).alias("step")).sort("_at")
+    return records.with_columns(steps["step"])
 
 
-def _fold(state: pl.DataFrame, updated: pl.DataFrame, bad_new: pl.DataFrame) -> pl.DataFrame:
+def _fold(state: pl.DataFrame, updated: pl.DataFrame, bad_new: pl.DataFrame | None) -> pl.DataFrame:
     """Replace the state of contracts whose record was accepted; note rejected NEWs."""
     state = pl.concat([state.join(updated, on=CONTRACT_KEY, how="anti"), updated], how="vertical")
-    if bad_new.height:
+    if bad_new is not None and bad_new.height:
         state = (state.join(bad_new, on=CONTRACT_KEY, how="left")
                  .with_columns(pl.coalesce("new_rejected_line", "rejected_line").alias("new_rejected_line"))
                  .drop("rejected_line"))

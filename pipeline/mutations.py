@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import polars as pl
+import polars.selectors as cs
 
 from contracts_schema import mutation
 from pipeline.apply import Applied, apply_records, initial_state, same_contract_as
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
-from pipeline.parse import to_typed
+from pipeline.parse import BAD_PREFIX, to_typed
 from pipeline.persons import (
     ADDRESSES_SCHEMA,
     MATCH,
@@ -171,8 +172,10 @@ class MutationNight:
     def _chunk(self, raw: pl.DataFrame) -> None:
         typed, found = validate_mutations(raw, self.rules)
         bad = found.filter(pl.col("severity") == "ERROR").select(LINE).unique()
-        valid = typed.join(bad, on=LINE, how="anti").with_columns(
+        valid = typed.drop(cs.starts_with(BAD_PREFIX)).with_columns(       # validation's own columns go
             pl.col("participant").alias("participant_code"), pl.col("borrower_no").fill_null(1))
+        if bad.height:
+            valid = valid.join(bad, on=LINE, how="anti")
         rejected_new = (typed.join(bad, on=LINE, how="semi")
                         .filter((MT == "NEW") & pl.col("contract_number").is_not_null())
                         .group_by(pl.col("participant").alias("participant_code"), "contract_number")

@@ -28,8 +28,11 @@ def typed_cell(column: Column) -> pl.Expr:
     return text
 
 
+BAD_PREFIX = "bad__"
+
+
 def bad_flag(column: str) -> str:
-    return f"bad__{column}"
+    return f"{BAD_PREFIX}{column}"
 
 
 def to_typed(raw: pl.DataFrame, columns: tuple[Column, ...], keep: tuple[str, ...]) -> pl.DataFrame:
