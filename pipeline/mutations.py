@@ -208,7 +208,7 @@ class MutationNight:
         near = self._persons_matching(new)
         result = attach(new, near, self._addresses_of(near), self.next_person)
         self.next_person += result.created.height
-        new = new.join(result.attached, on=LINE)
+        new = new.with_columns(result.attached["person_id"])
         self.borrowers.drop(erase_keys)
         links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
         self.borrowers.add(links)

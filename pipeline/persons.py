@@ -34,7 +34,7 @@ ADDRESSES_SCHEMA = {"person_id": pl.Int64(), "postcode_key": pl.String(), "house
 @dataclass
 class PersonResult:
     created: pl.DataFrame         # tonight's new persons, as ``working_persons`` rows
-    attached: pl.DataFrame        # (file_idx, line_no, person_id) of every accepted NEW
+    attached: pl.DataFrame        # (file_idx, line_no, person_id) of every accepted NEW, in its order
     warnings: pl.LazyFrame
 
 
@@ -49,7 +49,8 @@ def with_match_keys(new: pl.DataFrame) -> pl.DataFrame:
 
 
 def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
-    """Per NEW row: the person it attaches to, or null, and whether it was ambiguous."""
+    """Per NEW row, in the order of ``new``: the person it attaches to, or null, and whether it
+    was ambiguous."""
     cands = new.select("file_idx", "line_no", *MATCH, "postcode_key", "house_number").join(
         persons.select("person_id", *MATCH), on=MATCH, how="inner")
     n = cands.group_by("file_idx", "line_no").agg(pl.len().alias("n"), pl.col("person_id").first())
@@ -65,42 +66,45 @@ def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFram
                  .join(by_address, on=["file_idx", "line_no"], how="anti")
                  .with_columns(pl.lit(True).alias("ambiguous")))
     return (new.select("file_idx", "line_no")
-            .join(pl.concat([single, by_address]), on=["file_idx", "line_no"], how="left")
-            .join(ambiguous, on=["file_idx", "line_no"], how="left")
+            .join(pl.concat([single, by_address]), on=["file_idx", "line_no"], how="left", maintain_order="left")
+            .join(ambiguous, on=["file_idx", "line_no"], how="left", maintain_order="left")
             .with_columns(pl.col("ambiguous").fill_null(False)))
 
 
-def _new_persons(unmatched: pl.DataFrame, next_id: int) -> pl.DataFrame:
-    """One new person per group of rows that describe the same person; ids in delivery order."""
+def _new_persons(unmatched: pl.DataFrame, next_id: int) -> pl.Series:
+    """Per unmatched row, in its order: its new person, one per group of rows that describe the
+    same person; ids in delivery order."""
     group = pl.when(pl.col("ambiguous")).then(
         pl.concat_str(pl.col("postcode_key"), pl.col("house_number").cast(pl.String))).otherwise(pl.lit(""))
-    rows = unmatched.with_columns(group.alias("group_extra"))
+    rows = unmatched.select(*MATCH, "file_idx", "line_no", group.alias("group_extra"))
     keys = [*MATCH, "group_extra"]
     line = pl.col("file_idx").cast(pl.Int64) * (1 << 32) + pl.col("line_no")   # a struct's min is null in Polars 2
     ids = (rows.group_by(keys).agg(line.min().alias("first"))
            .sort("first").with_columns(
                (pl.int_range(pl.len(), dtype=pl.Int64) + next_id).alias("person_id")).drop("first"))
-    return rows.join(ids, on=keys, how="left").select("file_idx", "line_no", "person_id")
+    return rows.join(ids, on=keys, how="left", maintain_order="left")["person_id"]
 
 
 def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame, next_id: int) -> PersonResult:
     """Person ids for accepted NEW rows (``with_match_keys``) and the new persons they make.
 
     ``persons`` holds at least every person with a match key of ``new``; ``addresses`` at least
-    their addresses. New persons get ids from ``next_id`` on.
+    their addresses. New persons get ids from ``next_id`` on. Only the person columns of ``new``
+    are carried, and row order stands in for joins on the line: a NEW row is wide.
     """
-    found = _candidates(new, persons, addresses)
-    unmatched = new.join(found.filter(pl.col("person_id").is_null()).select("file_idx", "line_no", "ambiguous"),
-                         on=["file_idx", "line_no"])
-    made = _new_persons(unmatched, next_id)
-    attached = pl.concat([found.filter(pl.col("person_id").is_not_null()).select("file_idx", "line_no",
-                                                                                   "person_id"), made])
-    rows = new.join(attached, on=["file_idx", "line_no"])
-    first_rows = rows.join(made, on=["file_idx", "line_no", "person_id"], how="semi").sort(ORDER)
-    created = (first_rows.group_by("person_id", maintain_order=True).first()
+    columns = dict.fromkeys(["file_idx", "line_no", "event_date", *PERSON_FIELDS, *KEY_COLUMNS, MATCH_HASH])
+    rows = new.select(list(columns))
+    found = _candidates(rows, persons, addresses)
+    rows = rows.with_columns(found["person_id"], found["ambiguous"])
+    unmatched = rows.filter(pl.col("person_id").is_null())
+    made = unmatched.with_columns(_new_persons(unmatched, next_id))
+    person_id = (rows.select("file_idx", "line_no")
+                 .join(made.select("file_idx", "line_no", pl.col("person_id").alias("made")),
+                       on=["file_idx", "line_no"], how="left", maintain_order="left")["made"])
+    attached = rows.select("file_idx", "line_no", pl.coalesce(pl.col("person_id"), person_id).alias("person_id"))
+    created = (made.sort(ORDER).group_by("person_id", maintain_order=True).first()
                .select("person_id", *PERSON_FIELDS, *KEY_COLUMNS, MATCH_HASH))
-    warn_rows = new.join(found.filter("ambiguous").select("file_idx", "line_no"), on=["file_idx", "line_no"])
-    warnings = finding(warn_rows.lazy(), "PERSON_AMBIGUOUS", "birth_surname", None, None, "WARNING")
+    warnings = finding(rows.filter("ambiguous").lazy(), "PERSON_AMBIGUOUS", "birth_surname", None, None, "WARNING")
     return PersonResult(_working_created(created), attached, warnings)
 
 
