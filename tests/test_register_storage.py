@@ -89,3 +89,21 @@ def test_a_delete_after_changes_leaves_no_copy_on_disk(ws):
     assert "X1" not in ws.on_disk("contract_number")
     assert "Weg" not in ws.on_disk("birth_surname", events=True)
     assert ws.table("contracts").height == 5
+
+
+def test_rows_changed_in_every_chunk_keep_only_their_latest_version() -> None:
+    """Tonight's rows in memory: a person changed in chunk after chunk (an initial load re-touches
+    a borrower in every chunk that holds one of their contracts) has one live row, the latest,
+    however many dead rows, compactions and segment merges lie behind it."""
+    from pipeline.tonight import KeyedTable, hashed_keys
+
+    table = KeyedTable(pl.DataFrame({"person_id": [1, 2, 3], "v": [0, 0, 0]}), ["person_id"])
+    for chunk in range(1, 120):
+        ids = [chunk % 3 + 1, 1000 + chunk]                    # one known person, one new one
+        table.drop(hashed_keys(pl.DataFrame({"person_id": ids}), ["person_id"]))
+        table.add(pl.DataFrame({"person_id": ids, "v": [chunk, chunk]}))
+    rows = dict(table.table().sort("person_id").iter_rows())
+    assert {k: rows[k] for k in (1, 2, 3)} == {1: 117, 2: 118, 3: 119}
+    assert len(rows) == 3 + 119 and rows[1119] == 119
+    assert table.height == len(rows)
+    assert table.rows_of(hashed_keys(pl.DataFrame({"person_id": [2]}), ["person_id"]))["v"].to_list() == [118]
