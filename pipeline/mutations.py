@@ -271,10 +271,9 @@ class MutationNight:
     def _codes(self, accepted: pl.DataFrame, erase_keys: pl.DataFrame) -> None:
         """Codes with their dates; CODE_END removes the contract's code 5 (SPEC 1)."""
         coded = accepted.filter(MT.is_in(["NEW", "CODE"]) & pl.col("code").is_not_null())
-        file_of = pl.col("file_idx").replace_strict(self.names, return_dtype=pl.String)
         new = coded.select(*CONTRACT_KEY, "code", pl.col("event_date").alias("code_date"), "arrears_since",
                            "arrears_amount", "written_off_amount", "final_discharge",
-                           pl.lit(self.run_id).alias("run_id"), file_of.alias("file"), "line_no", "step")
+                           pl.lit(self.run_id).alias("run_id"), self._file_of().alias("file"), "line_no", "step")
         ends = (accepted.filter(MT == "CODE_END").group_by(CONTRACT_KEY)
                 .agg(pl.col("step").max().alias("end_step")))
         self.codes.drop(erase_keys)
@@ -282,11 +281,15 @@ class MutationNight:
         removed = (pl.col("code") == "5") & (pl.col("step") < pl.col("end_step")).fill_null(False)
         self.codes.add(new.join(ends, on=CONTRACT_KEY, how="left").filter(~removed))
 
+    def _file_of(self) -> pl.Expr:
+        """The delivered file's name of each record."""
+        return pl.col("file_idx").replace_strict(self.names, return_dtype=pl.String)
+
     def _events(self, accepted: pl.DataFrame, erase: pl.DataFrame) -> None:
         if self.sink is None:
             return
-        file_of = pl.col("file_idx").replace_strict(self.names, return_dtype=pl.String).alias("file")
-        events = _after_erasure(accepted, erase).with_columns(file_of, pl.lit(self.run_id).alias("run_id"))
+        events = _after_erasure(accepted, erase).with_columns(self._file_of().alias("file"),
+                                                              pl.lit(self.run_id).alias("run_id"))
         events = events.sort(LINE).select(EVENT_COLUMNS)
         name = self.sink.append_events(events)
         if name is not None:

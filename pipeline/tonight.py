@@ -59,7 +59,7 @@ class KeyedTable:
         """Live rows."""
         return sum(int(seg[ALIVE].sum()) for seg in self.segments)
 
-    def _live(self, near: pl.Expr) -> pl.DataFrame:
+    def where(self, near: pl.Expr) -> pl.DataFrame:
         """Live rows matching ``near``, with the key hash."""
         if not self.segments:
             return self.empty.drop(ALIVE)
@@ -69,22 +69,18 @@ class KeyedTable:
     def _hits(self, keys: pl.DataFrame) -> pl.Expr:
         return pl.col(KEY_HASH).is_in(keys[KEY_HASH].implode())
 
-    def where(self, near: pl.Expr) -> pl.DataFrame:
-        """Live rows matching ``near`` (with the key hash)."""
-        return self._live(near)
-
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The rows of the keys in ``keys`` (a ``hashed_keys`` frame), without the hash."""
         if not self.segments or keys.height == 0:
             return self.empty.select(self.columns)
-        near = self._live(self._hits(keys))
+        near = self.where(self._hits(keys))
         return near.join(keys.select(self.key), on=self.key, how="semi").select(self.columns)
 
     def missing(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The keys of ``keys`` that have no row here."""
         if not self.segments:
             return keys
-        near = self._live(self._hits(keys))
+        near = self.where(self._hits(keys))
         if near.height == 0:
             return keys
         return keys.join(near.select(self.key), on=self.key, how="anti")
@@ -118,7 +114,7 @@ class KeyedTable:
             self.segments = [*self.segments[:keep], newer]
 
     def table(self) -> pl.DataFrame:
-        return self._live(pl.lit(True)).select(self.columns)
+        return self.where(pl.lit(True)).select(self.columns)
 
     def cleared(self) -> KeyedTable:
         return KeyedTable(self.empty, self.key)
@@ -208,8 +204,9 @@ class StoredTable:
         up in the spilled parts."""
         if self.held() == 0:
             return
-        self.written.append(sink.write_part(self.name, self.tonight.table()))
-        self.spilled.append(self.tonight.where(pl.lit(True))[KEY_HASH].unique())
+        rows = self.tonight.where(pl.lit(True))
+        self.written.append(sink.write_part(self.name, rows))
+        self.spilled.append(rows[KEY_HASH].unique())
         self.tonight = self.tonight.cleared()
         self.touched = self.touched.cleared()
 
