@@ -53,7 +53,7 @@ def validate_requests(raw: pl.DataFrame, run_date: date) -> tuple[pl.DataFrame, 
     dupes = raw.lazy().filter(pl.col("request_id").is_not_null()).with_columns(first.alias("first")).filter(
         pl.col("line_no") != pl.col("first"))
     parts = [field_findings(typed, request.ConsultationRequest).lazy(),
-             *type_findings(typed.lazy(), request.COLUMNS, raw.lazy(), LINE),
+             *type_findings(typed, request.COLUMNS, raw, LINE),
              finding(dupes, "DUPLICATE_REQUEST_ID", "request_id", pl.col("request_id"), pl.col("first")),
              finding(typed.lazy().filter(pl.col("birth_date") > run_date), "FUTURE_DATE", "birth_date",
                      pl.col("birth_date"), run_date.isoformat())]

@@ -2,12 +2,18 @@
 
 Pandera reports each failing (row, check); the check's name says which error code it is and its
 statistics give the limit a clerk reads (``isin`` → the allowed values, ``ge`` → the minimum).
+
+Pandera runs its checks one after another, collecting each several times. So the model's own
+check functions are first evaluated in one Polars pass, and Pandera reports on only the rows
+that fail one (nearly always none): the model stays the one definition of the checks.
 """
 
 from __future__ import annotations
 
+import pandera.backends.polars.builtin_checks  # noqa: F401  (registers the checks' Polars functions)
 import pandera.polars as pa
 import polars as pl
+from pandera.api.polars.types import PolarsData
 
 from pipeline.findings import SCHEMA
 
@@ -51,9 +57,41 @@ def _check_table(model: type[pa.DataFrameModel]) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def _suspects(typed: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.Series | None:
+    """Per row: does it fail a not-null rule or a check of ``model``? Pandera's own check
+    functions, evaluated at once; None when a check cannot be evaluated so (then every row goes
+    to Pandera). A row flagged here may still pass Pandera, never the other way round."""
+    frame = typed.lazy()
+    flags: list[pl.LazyFrame] = []
+    for name, column in model.to_schema().columns.items():
+        if not column.nullable:
+            flags.append(frame.select(pl.col(name).is_null()))
+        for check in column.checks:
+            if check.element_wise or check._check_fn is None:
+                return None
+            out = check._check_fn(PolarsData(frame, name), **check._check_kwargs)
+            if not isinstance(out, pl.LazyFrame):
+                return None
+            passed = pl.all_horizontal(pl.all().fill_null(bool(check.ignore_na)))
+            flags.append(out.select(~passed))
+    if not flags:
+        return pl.repeat(False, typed.height, eager=True)
+    named = [flag.select(pl.all().alias(f"f{i}")) for i, flag in enumerate(flags)]
+    try:
+        return pl.concat(named, how="horizontal").select(pl.any_horizontal(pl.all()).alias("suspect")).collect()[
+            "suspect"]
+    except pl.exceptions.PolarsError:
+        return None
+
+
 def field_findings(typed: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
     """Findings for every per-field check of ``model`` that a row of ``typed`` fails."""
     columns = list(model.to_schema().columns)
+    suspect = _suspects(typed.select(columns), model)
+    if suspect is not None:
+        if not suspect.any():
+            return pl.DataFrame(schema=SCHEMA)
+        typed = typed.filter(suspect)
     try:
         model.validate(typed.select(columns), lazy=True)
     except pa.errors.SchemaErrors as exc:

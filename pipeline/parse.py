@@ -45,13 +45,18 @@ def to_typed(raw: pl.DataFrame, columns: tuple[Column, ...], keep: tuple[str, ..
     return raw.select(*keep, *typed, *flags)
 
 
-def type_findings(typed: pl.LazyFrame, columns: tuple[Column, ...], raw: pl.LazyFrame,
+def type_findings(typed: pl.DataFrame, columns: tuple[Column, ...], raw: pl.DataFrame,
                   key: list[str]) -> list[pl.LazyFrame]:
-    """One INVALID_TYPE finding per unreadable cell, quoting the delivered text."""
+    """One INVALID_TYPE finding per unreadable cell, quoting the delivered text.
+
+    ``typed`` is ``to_typed(raw)``: the same records in the same order, so the text is taken
+    by position, not joined."""
     out = []
     for c in columns:
         if c.kind == "str":
             continue
-        bad = typed.filter(pl.col(bad_flag(c.name))).select(key).join(raw.select(*key, c.name), on=key)
-        out.append(finding(bad, "INVALID_TYPE", c.name, pl.col(c.name), TYPE_NAMES[c.kind]))
+        flag = bad_flag(c.name)
+        rows = typed.select(*key, flag).with_columns(raw[c.name].alias("delivered")).lazy()
+        out.append(finding(rows.filter(pl.col(flag)), "INVALID_TYPE", c.name, pl.col("delivered"),
+                           TYPE_NAMES[c.kind]))
     return out

@@ -159,7 +159,7 @@ def record_findings(typed: pl.DataFrame, raw: pl.DataFrame, rules: RunRules) -> 
     """Every finding of the per-record checks for the night's mutation records."""
     lf, raw_lf = typed.lazy(), raw.lazy()
     parts = [field_findings(typed, mutation.MutationRecord).lazy()]
-    parts += type_findings(lf, mutation.COLUMNS, raw_lf, KEY)
+    parts += type_findings(typed, mutation.COLUMNS, raw, KEY)
     parts += _missing(lf) + _forbidden(lf) + _end_dates(lf) + _dates(lf, rules)
     parts += _participant_types(lf, rules) + _duplicates(raw_lf)
     return collect(parts)
