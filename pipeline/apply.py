@@ -3,6 +3,10 @@
 Step k takes the k-th record of every touched contract (ordered by file, event_date, line), joins
 the contract's state, runs the state rules, and folds the accepted records into the state: one
 vectorised step per rank, so the loop runs a handful of times, never once per record.
+
+Each touched contract gets a dense index (``cid``): row ``cid`` of the state is that contract, so
+a step gathers its contracts' state and scatters the new state back by position, without a
+join on the contract key.
 """
 
 from __future__ import annotations
@@ -36,17 +40,16 @@ class Applied:
     findings: pl.DataFrame
 
 
-def initial_state(records: pl.DataFrame, contracts: pl.DataFrame, borrowers: pl.DataFrame,
+def initial_state(keys: pl.DataFrame, contracts: pl.DataFrame, borrowers: pl.DataFrame,
                   rejected_new: pl.DataFrame) -> pl.DataFrame:
-    """Loop state of every contract the night touches: register state plus borrower flags."""
-    keys = records.select(CONTRACT_KEY).unique()
-    current = contracts.join(keys, on=CONTRACT_KEY, how="semi")
+    """Loop state of the contracts ``keys``, row for row: register state plus borrower flags."""
     flags = (borrowers.join(keys, on=CONTRACT_KEY, how="semi").group_by(CONTRACT_KEY)
              .agg((pl.col("borrower_no") == 1).any().alias("has_b1"),
                   (pl.col("borrower_no") == 2).any().alias("has_b2")))
-    state = (keys.join(current.with_columns(pl.lit(True).alias("exists")), on=CONTRACT_KEY, how="left")
-             .join(flags, on=CONTRACT_KEY, how="left")
-             .join(rejected_new, on=CONTRACT_KEY, how="left")
+    current = contracts.join(keys, on=CONTRACT_KEY, how="semi").with_columns(pl.lit(True).alias("exists"))
+    state = (keys.join(current, on=CONTRACT_KEY, how="left", maintain_order="left")
+             .join(flags, on=CONTRACT_KEY, how="left", maintain_order="left")
+             .join(rejected_new, on=CONTRACT_KEY, how="left", maintain_order="left")
              .with_columns(pl.lit(None, dtype=pl.Int32).alias("erase_step")))
     return state.with_columns(pl.col(_FLAGS).fill_null(False)).select(*CONTRACT_KEY, *LOOP_SCHEMA)
 
@@ -90,23 +93,27 @@ def _next_state(step: int) -> list[pl.Expr]:
 
 
 def _step_frame(records: pl.DataFrame, state: pl.DataFrame, types: pl.DataFrame) -> pl.DataFrame:
-    prefixed = state.rename({c: f"s_{c}" for c in LOOP_SCHEMA})
-    joined = records.join(prefixed, on=CONTRACT_KEY, how="left")
-    joined = joined.with_columns(pl.col([f"s_{f}" for f in _FLAGS]).fill_null(False))
-    joined = joined.with_columns(pl.coalesce(
+    """The step's records beside their contracts' state (``s_*``), gathered by ``cid``."""
+    before = state.select(pl.col(list(LOOP_SCHEMA)).gather(records["cid"]).name.prefix("s_"))
+    joined = pl.concat([records, before], how="horizontal")
+    joined = joined.with_columns(pl.col([f"s_{f}" for f in _FLAGS]).fill_null(False)).with_columns(pl.coalesce(
         pl.when((MT == "NEW") & ~pl.col("s_exists")).then(pl.col("contract_type")),
         pl.col("s_contract_type"), pl.col("contract_type")).alias("ctype"))
-    return joined.join(types, left_on="ctype", right_on="ct_code", how="left")
+    return joined.join(types, left_on="ctype", right_on="ct_code", how="left", maintain_order="left")
 
 
-def apply_records(records: pl.DataFrame, state: pl.DataFrame, run_date: date) -> Applied:
-    """Run the rank loop over ``records`` (valid records with ``participant_code`` = the folder)."""
+def apply_records(records: pl.DataFrame, contracts: pl.DataFrame, borrowers: pl.DataFrame,
+                  rejected_new: pl.DataFrame, run_date: date) -> Applied:
+    """Run the rank loop over ``records`` (valid records with ``participant_code`` = the folder),
+    from the register rows ``contracts`` and ``borrowers`` of their contracts; ``rejected_new``:
+    contracts whose NEW an earlier check rejected."""
     types = contract_type_table()
-    ranked = _ranked(records)
+    ranked, keys = _ranked(records)
+    state = initial_state(keys, contracts, borrowers, rejected_new)
+    by_step = ranked.partition_by("step", as_dict=True) if ranked.height else {}
     accepted_parts, version_parts, finding_parts = [], [], []
-    steps = int(ranked["step"].max()) + 1 if ranked.height else 0  # type: ignore[arg-type]
-    for step in range(steps):
-        frame = _step_frame(ranked.filter(pl.col("step") == step), state, types)
+    for step in range(len(by_step)):
+        frame = _step_frame(by_step.pop((step,)), state, types)
         found = collect(state_findings(frame.lazy(), run_date))
         finding_parts.append(found)
         errors = found.filter(pl.col("severity") == "ERROR").select("file_idx", "line_no").unique()
@@ -115,12 +122,12 @@ def apply_records(records: pl.DataFrame, state: pl.DataFrame, run_date: date) ->
             ok = frame.join(errors, on=["file_idx", "line_no"], how="anti")
             bad_new = (frame.join(errors, on=["file_idx", "line_no"], how="semi")
                        .filter((MT == "NEW") & ~pl.col("s_exists"))
-                       .group_by(CONTRACT_KEY).agg(pl.col("line_no").min().alias("rejected_line")))
+                       .group_by("cid").agg(pl.col("line_no").min().alias("rejected_line")))
         after = ok.with_columns(_next_state(step))
         accepted_parts.append(ok.select(*records.columns, "step"))
         version_parts.append(after.filter("changes_contract").select(
             *CONTRACT_KEY, *STATE_COLUMNS, "step", "file_idx", "line_no"))
-        state = _fold(state, after.select(*CONTRACT_KEY, *LOOP_SCHEMA), bad_new)
+        state = _fold(state, after.select("cid", *LOOP_SCHEMA), bad_new)
     accepted = pl.concat(accepted_parts) if accepted_parts else records.clear().with_columns(
         pl.lit(0, dtype=pl.Int32).alias("step"))
     versions = pl.concat(version_parts) if version_parts else pl.DataFrame()
@@ -133,8 +140,9 @@ def same_contract_as(offset: int) -> pl.Expr:
     return pl.all_horizontal([pl.col(c) == pl.col(c).shift(offset) for c in CONTRACT_KEY]).fill_null(False)
 
 
-def _ranked(records: pl.DataFrame) -> pl.DataFrame:
-    """Records with their ``step``: the rank of the record within its contract, by file, date, line.
+def _ranked(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Records with their ``step`` (the rank of the record within its contract, by file, date,
+    line) and their contract's ``cid``; and the contract keys in ``cid`` order.
 
     Sorted by contract, a rank is the distance to the contract's first row: a few passes over the
     frame, where a window over the string key hashes it. Only the key and order columns are
@@ -143,22 +151,29 @@ def _ranked(records: pl.DataFrame) -> pl.DataFrame:
     """
     order = ["file_idx", "event_date", "line_no"]
     row = pl.int_range(pl.len(), dtype=pl.Int32)
-    first = pl.when(same_contract_as(1)).then(None).otherwise(row).forward_fill()
+    starts = ~same_contract_as(1)
     narrow = records.select(*CONTRACT_KEY, *order, pl.struct(CONTRACT_KEY).hash(seed=3).alias("_h"),
                             pl.int_range(pl.len(), dtype=pl.get_index_type()).alias("_at"))
     by_hash = narrow.sort(["_h", *order])
     collision = (pl.col("_h") == pl.col("_h").shift(1)) & ~same_contract_as(1)
     if by_hash.select(collision.any()).item():
         by_hash = narrow.sort([*CONTRACT_KEY, *order])
-    steps = by_hash.select("_at", (row - first).alias("step")).sort("_at")
-    return records.with_columns(steps["step"])
+    by_hash = by_hash.with_columns(starts.alias("_start"))
+    keys = by_hash.filter("_start").select(CONTRACT_KEY)
+    first = pl.when("_start").then(row).otherwise(None).forward_fill()
+    cid = pl.col("_start").cum_sum().cast(pl.get_index_type()) - 1
+    steps = by_hash.select("_at", (row - first).alias("step"), cid.alias("cid")).sort("_at")
+    return records.with_columns(steps["step"], steps["cid"]), keys
 
 
 def _fold(state: pl.DataFrame, updated: pl.DataFrame, bad_new: pl.DataFrame | None) -> pl.DataFrame:
-    """Replace the state of contracts whose record was accepted; note rejected NEWs."""
-    state = pl.concat([state.join(updated, on=CONTRACT_KEY, how="anti"), updated], how="vertical")
+    """Scatter the new state of contracts whose record was accepted into their rows; note
+    rejected NEWs (the first rejected line stays)."""
+    at = updated["cid"]
+    state = state.with_columns([state[c].clone().scatter(at, updated[c]) for c in LOOP_SCHEMA])
     if bad_new is not None and bad_new.height:
-        state = (state.join(bad_new, on=CONTRACT_KEY, how="left")
-                 .with_columns(pl.coalesce("new_rejected_line", "rejected_line").alias("new_rejected_line"))
-                 .drop("rejected_line"))
+        at = bad_new["cid"]
+        was = state["new_rejected_line"].gather(at)
+        line = pl.select(pl.coalesce(was, bad_new["rejected_line"])).to_series()
+        state = state.with_columns(state["new_rejected_line"].clone().scatter(at, line))
     return state

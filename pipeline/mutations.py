@@ -11,7 +11,7 @@ import polars as pl
 import polars.selectors as cs
 
 from contracts_schema import mutation
-from pipeline.apply import Applied, apply_records, initial_state, same_contract_as
+from pipeline.apply import Applied, apply_records, same_contract_as
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
@@ -184,8 +184,7 @@ class MutationNight:
         keys = hashed_keys(valid)
         touch_all([self.contracts, self.borrowers, self.codes], keys)
         current = self.contracts.rows_of(keys)
-        state = initial_state(valid, current, self.borrowers.rows_of(keys), rejected_new)
-        applied = apply_records(valid, state, self.rules.run_date)
+        applied = apply_records(valid, current, self.borrowers.rows_of(keys), rejected_new, self.rules.run_date)
         erase = applied.final.filter(pl.col("erase_step").is_not_null()).select(*CONTRACT_KEY, "erase_step")
         erase_keys = hashed_keys(erase)
         accepted = _after_erasure(applied.accepted, erase)

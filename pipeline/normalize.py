@@ -34,3 +34,16 @@ def match_keys(prefix: str = "") -> list[pl.Expr]:
         ini.str.slice(0, 1).alias("first_initial"),
         postcode_key(c("postcode")).alias("postcode_key"),
     ]
+
+
+def with_match_keys_of_distinct(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the ``match_keys`` columns, the name keys computed once per distinct name:
+    a national load repeats each surname and initials thousands of times, and Unicode
+    normalisation is the costly part."""
+    keys = {e.meta.output_name(): e for e in match_keys()}
+    names = ["surname_prefix", "birth_surname"]
+    surnames = frame.select(names).unique().with_columns(keys["surname_key"])
+    initials = frame.select("initials").unique().with_columns(keys["initials_key"], keys["first_initial"])
+    return (frame.join(surnames, on=names, how="left", maintain_order="left", nulls_equal=True)
+            .join(initials, on="initials", how="left", maintain_order="left", nulls_equal=True)
+            .with_columns(keys["postcode_key"]))

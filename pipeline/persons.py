@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.findings import finding
-from pipeline.normalize import match_keys, postcode_key
+from pipeline.normalize import match_keys, postcode_key, with_match_keys_of_distinct
 
 PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date",
                  "postcode", "house_number", "house_number_suffix"]
@@ -45,7 +45,7 @@ def match_hash() -> pl.Expr:
 
 def with_match_keys(new: pl.DataFrame) -> pl.DataFrame:
     """NEW rows with the keys a person is matched on (SPEC 5.1)."""
-    return new.with_columns(match_keys()).with_columns(match_hash())
+    return with_match_keys_of_distinct(new).with_columns(match_hash())
 
 
 def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
