@@ -52,6 +52,7 @@ class MutationOutcome:
     updates: dict[str, tuple[pl.DataFrame, pl.DataFrame, list[str]]] = field(default_factory=dict)
     # per table: (committed rows superseded, tonight's rows, tonight's parts written already)
     erased: pl.DataFrame | None = None                                # contract keys DELETEd
+    next_person_id: int | None = None                                 # after tonight's new persons
 
     def table(self, reg: Register, name: str) -> pl.LazyFrame:
         """A register table as it stands after tonight's changes (before the commit), lazily."""
@@ -128,8 +129,7 @@ class MutationNight:
         self.codes = StoredTable(reg, "codes", CONTRACT_KEY)
         self.history = KeyedTable(pl.DataFrame(schema=HISTORY_SCHEMA))     # tonight's closed versions
         self.persons = StoredTable(reg, "persons", ["person_id"], working_persons)
-        last = reg.scan("persons").select(pl.col("person_id").max()).collect().item()
-        self.next_person = int(last or 0) + 1
+        self.next_person = reg.next_person_id()
         self.addresses: list[pl.DataFrame] = []                              # reported tonight
         self.findings: list[pl.DataFrame] = []
         self.named_rows: list[pl.DataFrame] = []                             # delivered rows with findings
@@ -303,7 +303,7 @@ class MutationNight:
         named = pl.concat(self.named_rows, how="vertical") if self.named_rows else pl.DataFrame()
         findings = pl.concat(self.findings) if self.findings else pl.DataFrame(schema=FINDING_SCHEMA)
         erase = erased.select(CONTRACT_KEY).unique()
-        out = MutationOutcome(named, findings, erased=erase)
+        out = MutationOutcome(named, findings, erased=erase, next_person_id=self.next_person)
         stored = {"contracts": self.contracts, "codes": self.codes, "borrowers": self.borrowers,
                   "persons": self.persons}
         out.updates = {name: table.release() for name, table in stored.items()}

@@ -208,6 +208,8 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date,
             per_file: list[FileOutcome], outcome: MutationOutcome | None, consulted: Consulted | None) -> dict:
     if outcome is not None:
         _write_tables(tx, tx.register, outcome)
+        if outcome.next_person_id is not None:
+            tx.next_person_id = outcome.next_person_id
     if consulted is not None:
         tx.append("consultations", _consultation_log(consulted, per_file, run_id, run_date))
     tx.append("files", _ledger_rows(run_id, per_file))

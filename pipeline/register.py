@@ -100,6 +100,18 @@ class Register:
         names = self.manifest["events"] if name == "events" else self.manifest["tables"].get(name, [])
         return [self.root / DATA / n for n in names]
 
+    def next_person_id(self) -> int:
+        """The id the next new person gets: above every id ever given, also to persons erased
+        since (the consultation log still names them, and a reused id would show a new person
+        who consulted somebody else). Registers from before the manifest kept it: above every id
+        still held."""
+        given = self.manifest.get("next_person_id")
+        if given is not None:
+            return int(given)
+        held = [self.scan(name).select(pl.col("person_id").max()).collect().item()
+                for name in ("persons", "consultations")]
+        return max((int(i) for i in held if i is not None), default=0) + 1
+
     def read(self, name: str) -> pl.DataFrame:
         """A whole table (empty with its schema when the register has none yet)."""
         return self.scan(name).collect()
@@ -185,6 +197,7 @@ class Transaction:
         self.tables = {k: list(v) for k, v in register.manifest["tables"].items()}
         self.events = list(register.manifest["events"])
         self.dead: dict[str, str] = dict(register.manifest.get("dead", {}))   # part → its dead-rows file
+        self.next_person_id = register.next_person_id()
         self.written = 0
         (register.root / DATA).mkdir(parents=True, exist_ok=True)
 
@@ -278,7 +291,8 @@ class Transaction:
         named = {p for parts in self.tables.values() for p in parts}
         manifest = {"version": self.register.version + 1, "run_id": self.run_id,
                     "tables": self.tables, "events": self.events,
-                    "dead": {p: f for p, f in self.dead.items() if p in named}, "publish": publish}
+                    "dead": {p: f for p, f in self.dead.items() if p in named},
+                    "next_person_id": self.next_person_id, "publish": publish}
         faults.point("before_commit")
         fsio.write_json(self.register.root / "CURRENT", manifest)
         faults.point("after_commit")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -117,8 +119,26 @@ def test_inzage_shows_registrations_and_who_consulted(ws: Workspace) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Voorbeeldbank (BANK1) contract C1: AK" in proc.stdout
     assert "2026-11-23 Voorbeeldbank (ACCEPTATIE)" in proc.stdout
-    import json
     report = json.loads(ws.cki(*args, "--json").stdout)
     assert [r["contract_number"] for r in report["registrations"]] == ["C1"]
     assert ws.cki("inzage", "--surname", "Niemand", "--initials", "X", "--birth-date", "1970-01-01",
                   "--config", str(ws.config)).stdout.startswith("No registration found")
+
+
+def test_an_erased_persons_id_is_never_given_again(ws: Workspace) -> None:
+    """Who consulted an erased person must not appear in the access report of a new person."""
+    ws.deliver([new("C1", birth_surname="Berg", initials="H.")])
+    ws.deliver([{"request_id": "R1", "purpose": "ACCEPTATIE", "birth_surname": "Berg",
+                 "initials": "H", "birth_date": "1980-05-17"}], kind="RAAD")
+    assert ws.run(RUN_DATE - timedelta(days=2)) == 0
+    ws.deliver([record("C1", "DELETE")])
+    assert ws.run(RUN_DATE - timedelta(days=1)) == 0
+    assert ws.table("persons").height == 0
+    ws.deliver([new("C2", birth_surname="Smit", initials="K.")])
+    assert ws.run() == 0
+    report = ws.cki("inzage", "--surname", "Smit", "--initials", "K.", "--birth-date", "1980-05-17",
+                    "--config", str(ws.config), "--date", RUN_DATE.isoformat(), "--json")
+    assert report.returncode == 0, report.stderr
+    seen = json.loads(report.stdout)
+    assert [r["contract_number"] for r in seen["registrations"]] == ["C2"]
+    assert seen["consulted_by"] == []
