@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from pipeline import faults
 
@@ -63,6 +64,23 @@ def write_parquet(target: Path, frame: pl.DataFrame | pl.LazyFrame) -> None:
         _atomic(target, lambda tmp: frame.sink_parquet(tmp, compression="zstd", statistics=False))
     else:
         _atomic(target, lambda tmp: frame.write_parquet(tmp, compression="zstd", statistics=False))
+
+
+def write_parquet_frames(target: Path, frames: Iterable[pl.DataFrame], schema: dict) -> None:
+    """Frames of one schema written one after another into one file, so they are never held
+    together (a night's persons, resolved a range of buckets at a time)."""
+    def write(tmp: Path) -> None:
+        arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
+        with pq.ParquetWriter(tmp, arrow_schema, compression="zstd", write_statistics=False) as writer:
+            for frame in frames:
+                writer.write_table(frame.select(list(schema)).cast(schema).to_arrow())  # type: ignore[arg-type]
+    _atomic(target, write)
+
+
+def write_scratch_parquet(target: Path, frame: pl.DataFrame) -> None:
+    """A file only this run reads back (not named by the register, so the next run deletes it
+    should this one crash): fast compression, and statistics so a range filter skips row groups."""
+    frame.write_parquet(target, compression="lz4", statistics=True, row_group_size=64 * 1024)
 
 
 def write_csv(target: Path, frame: pl.DataFrame) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -15,19 +16,19 @@ from pipeline.apply import Applied, apply_records, same_contract_as
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
+from pipeline.nightpersons import NightPersons, ScratchSink, with_ids
 from pipeline.parse import BAD_PREFIX, to_typed
 from pipeline.persons import (
     ADDRESSES_SCHEMA,
     MATCH,
-    MATCH_HASH,
     PERSON_FIELDS,
-    apply_updates,
+    PERSONS_SCHEMA,
     attach,
+    ref_bucket,
     reported_addresses,
     with_match_keys,
-    working_persons,
 )
-from pipeline.register import DATA, Register
+from pipeline.register import DATA, PART, ROW, Register, live_rows
 from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, STATE_COLUMNS
 from pipeline.tonight import KeyedTable, PartSink, StoredTable, hashed_keys, touch_all
 from pipeline.validate import RunRules, record_findings
@@ -84,10 +85,12 @@ def validate_mutations(raw: pl.DataFrame, rules: RunRules) -> tuple[pl.DataFrame
     return typed, one_per_cell(record_findings(typed, raw, rules))
 
 
-class EventSink(PartSink, Protocol):
+class EventSink(PartSink, ScratchSink, Protocol):
     """Where a chunk's events go at once, so a night never holds them all (the Transaction)."""
 
     def append_events(self, frame: pl.DataFrame) -> str | None: ...
+
+    def write_frames(self, name: str, frames: Iterable[pl.DataFrame]) -> str: ...
 
     def rewrite_events(self, name: str, frame: pl.DataFrame) -> None: ...
 
@@ -119,7 +122,8 @@ def chunks(raw: pl.DataFrame) -> list[pl.DataFrame]:
 class MutationNight:
     """The night's mutation files applied chunk by chunk onto the register.
 
-    Only the rows of the contracts and persons the night touches are read and held (``StoredTable``).
+    Only the rows of the contracts the night touches are read and held (``StoredTable``); the
+    persons are resolved once, after the last chunk (``NightPersons``).
     """
 
     def __init__(self, reg: Register, rules: RunRules, run_id: str, sink: EventSink | None) -> None:
@@ -128,9 +132,10 @@ class MutationNight:
         self.borrowers = StoredTable(reg, "borrowers", CONTRACT_KEY)
         self.codes = StoredTable(reg, "codes", CONTRACT_KEY)
         self.history = KeyedTable(pl.DataFrame(schema=HISTORY_SCHEMA))     # tonight's closed versions
-        self.persons = StoredTable(reg, "persons", ["person_id"], working_persons)
+        self.persons = NightPersons(sink, spill_rows())                      # reported tonight, resolved at the end
+        self.persons_committed = bool(reg.manifest["tables"].get("persons"))
         self.next_person = reg.next_person_id()
-        self.addresses: list[pl.DataFrame] = []                              # reported tonight
+        self.addresses: list[pl.DataFrame] = []               # reported tonight for registered persons
         self.findings: list[pl.DataFrame] = []
         self.named_rows: list[pl.DataFrame] = []                             # delivered rows with findings
         self.erased: list[pl.DataFrame] = []                                 # keys and the chunk that erased them
@@ -202,41 +207,36 @@ class MutationNight:
 
     def _persons_and_borrowers(self, accepted: pl.DataFrame, keys: pl.DataFrame,
                                erase_keys: pl.DataFrame) -> pl.DataFrame:
-        """Attach NEW rows to persons, record their borrower links, fold person changes; warnings."""
+        """Attach NEW rows to registered persons (or stand-ins), record their borrower links, and
+        hand the person reports to the night's resolution; warnings."""
         new = with_match_keys(accepted.filter(MT == "NEW"))
         near = self._persons_matching(new)
-        result = attach(new, near, self._addresses_of(near), self.next_person)
-        self.next_person += result.created.height
-        new = new.with_columns(result.attached["person_id"])
+        result = attach(new, near, self._addresses_of(near))
+        new = new.with_columns(result.ref.alias("person_id"))
         self.borrowers.drop(erase_keys)
         links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
         self.borrowers.add(links)
         link = self.borrowers.rows_of(keys).select(*CONTRACT_KEY, "borrower_no", "person_id")
-        changes = accepted.filter(MT == "CHANGE").join(link, on=[*CONTRACT_KEY, "borrower_no"])
+        reports_person = pl.any_horizontal(pl.col(PERSON_FIELDS).is_not_null())
+        changes = accepted.filter((MT == "CHANGE") & reports_person).join(link, on=[*CONTRACT_KEY, "borrower_no"])
         deaths = accepted.filter(MT == "DECEASED").join(link, on=[*CONTRACT_KEY, "borrower_no"])
         order = ["person_id", "event_date", "file_idx", "line_no"]
         updates = pl.concat([new.select(*order, *PERSON_FIELDS), changes.select(*order, *PERSON_FIELDS)])
-        ids = hashed_keys(pl.concat([updates.select("person_id"), deaths.select("person_id")]), ["person_id"])
-        known = ids.join(result.created.select("person_id"), on="person_id", how="anti")
-        self.persons.touch(known)
-        changed = apply_updates(pl.concat([self.persons.rows_of(known), result.created]), updates, deaths)
-        self.persons.drop(known)
-        self.persons.add(changed)          # tonight's new persons enter with their first reports folded in
-        self.persons.mark_new(result.created)
-        self.addresses.append(reported_addresses(updates))
+        bucket = ref_bucket(pl.col("person_id"))
+        self.persons.add(updates.with_columns(bucket), deaths.select("person_id", "event_date", bucket),
+                         result.unmatched)
+        if self.persons_committed:     # for namesakes in later chunks: registered persons' new addresses
+            self.addresses.append(reported_addresses(updates.filter(pl.col("person_id") >= 0)))
         return result.warnings.collect().cast(FINDING_SCHEMA)  # type: ignore[arg-type]
 
     def _persons_matching(self, new: pl.DataFrame) -> pl.DataFrame:
-        """Every person, committed or tonight's, with the match key of a NEW row."""
+        """Every registered person with the match key of a NEW row."""
+        if not self.persons_committed or new.height == 0:
+            return pl.DataFrame(schema={"person_id": pl.Int64, "surname_key": pl.String, "birth_date": pl.Date,
+                                        "initials_key": pl.String})
         wanted = new.select(MATCH).unique()
-        near = pl.col(MATCH_HASH).is_in(new[MATCH_HASH].implode())
-        tonight = self.persons.tonight.where(near).join(wanted, on=MATCH, how="semi")
-        if not self.persons.has_base or new.height == 0:
-            return tonight.select("person_id", *MATCH)
-        gone = self.persons.gone()
-        committed = (self.reg.scan("persons", gone).select("person_id", *MATCH)
-                     .join(wanted.lazy(), on=MATCH, how="semi").collect())
-        return pl.concat([committed, tonight.select("person_id", *MATCH)])
+        return (self.reg.scan("persons").select("person_id", *MATCH)
+                .join(wanted.lazy(), on=MATCH, how="semi").collect())
 
     def _addresses_of(self, persons: pl.DataFrame) -> pl.DataFrame:
         """The known addresses (committed and reported tonight) of ``persons``."""
@@ -304,24 +304,39 @@ class MutationNight:
         findings = pl.concat(self.findings) if self.findings else pl.DataFrame(schema=FINDING_SCHEMA)
         erase = erased.select(CONTRACT_KEY).unique()
         out = MutationOutcome(named, findings, erased=erase, next_person_id=self.next_person)
-        stored = {"contracts": self.contracts, "codes": self.codes, "borrowers": self.borrowers,
-                  "persons": self.persons}
+        stored = {"contracts": self.contracts, "codes": self.codes}
         out.updates = {name: table.release() for name, table in stored.items()}
+        self._resolve_persons(out)
+        out.next_person_id = self.next_person
         out.appends["contract_history"] = self.history.table()
-        out.appends["addresses"] = self._fresh_addresses()
         if erase.height:
             self._erase(out, erase)
         return out
 
-    def _fresh_addresses(self) -> pl.DataFrame:
-        """Addresses reported tonight that the register does not know yet, dated by their first report."""
-        place = ["person_id", "postcode_key", "house_number", "house_number_suffix"]
-        if not self.addresses:
-            return pl.DataFrame(schema=ADDRESSES_SCHEMA)
-        reported = pl.concat(self.addresses, how="vertical_relaxed")
-        first = reported.group_by(place).agg(pl.col("valid_from").min()).select(list(ADDRESSES_SCHEMA))
-        known = self.reg.scan("addresses").filter(pl.col("person_id").is_in(first["person_id"].implode()))
-        return first.join(known.select(place).collect(), on=place, how="anti", nulls_equal=True)
+    def _resolve_persons(self, out: MutationOutcome) -> None:
+        """Number tonight's new persons, fold every report into its person, and give the borrower
+        links their persons' ids (the NEW rows that made them held stand-ins)."""
+        resolved, persons = self.persons.resolve(self.reg, self.next_person)
+        if self.sink is not None:
+            written, rows = [self.sink.write_frames("persons", persons)], pl.DataFrame(schema=PERSONS_SCHEMA)
+        else:
+            written, rows = [], pl.concat([pl.DataFrame(schema=PERSONS_SCHEMA), *persons], how="vertical_relaxed")
+        self.next_person = resolved.next_id
+        gone = (pl.concat(resolved.superseded) if resolved.superseded
+                else pl.DataFrame(schema={PART: pl.String, ROW: pl.get_index_type()}))
+        out.updates["persons"] = (gone, rows, written)
+        out.appends["addresses"] = (pl.concat(resolved.addresses) if resolved.addresses
+                                    else pl.DataFrame(schema=ADDRESSES_SCHEMA))
+        superseded, links, parts = self.borrowers.release()
+        links = with_ids(links, resolved.ids)
+        if self.sink is not None and resolved.ids.height and parts:
+            # spilled links are rewritten with the ids, without the rows a later chunk superseded
+            mine = pl.col(PART).is_in(parts)
+            spilled = [live_rows(self.reg.root / DATA / part, superseded.filter(pl.col(PART) == part)[ROW]).collect()
+                       for part in parts]
+            parts = [self.sink.write_part("borrowers", with_ids(rows, resolved.ids)) for rows in spilled]
+            superseded = superseded.filter(~mine)
+        out.updates["borrowers"] = (superseded, links, parts)
 
     def _erase(self, out: MutationOutcome, erase: pl.DataFrame) -> None:
         """A DELETE erases: the tables it touches are rewritten whole, so nothing of it stays on disk."""

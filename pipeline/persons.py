@@ -4,6 +4,12 @@ A NEW attaches to the registered person with the same surname, birth date and fu
 different address is a move. Several such persons: the one whose current or earlier address
 matches, else a new person and a ``PERSON_AMBIGUOUS`` warning. Rows of one night describing
 the same new person become one person.
+
+A night matches its NEW rows against the register as it stood before the night, chunk by
+chunk; a row that matches nobody gets a stand-in id (negative, unique per line). After the
+last chunk the night numbers its new persons, one per group of stand-ins with the same key,
+and folds every report into its person (``resolve``): so a chunk never needs the persons the
+night itself creates, and memory follows the chunk.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.findings import finding
-from pipeline.normalize import match_keys, postcode_key, with_match_keys_of_distinct
+from pipeline.normalize import postcode_key, with_match_keys_of_distinct
 
 PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date",
                  "postcode", "house_number", "house_number_suffix"]
@@ -22,6 +28,8 @@ MATCH_HASH = "match_hash"
 KEY_COLUMNS = ["surname_key", "initials_key", "first_initial", "postcode_key"]    # match_keys() makes these
 KEY_INPUTS = ["birth_surname", "surname_prefix", "initials", "postcode"]
 ORDER = ["event_date", "file_idx", "line_no"]
+FINE_BUCKETS = 256                  # a person's reports are resolved together, in buckets
+_BUCKET_UNIT, _FILE_UNIT = 1 << 52, 1 << 32     # a stand-in id: bucket, file and line
 
 PERSONS_SCHEMA = {"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
                   "surname_key": pl.String(), "initials_key": pl.String(), "first_initial": pl.String(),
@@ -29,13 +37,6 @@ PERSONS_SCHEMA = {"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIE
 PERSONS_SCHEMA.update({"birth_date": pl.Date(), "house_number": pl.Int64()})
 ADDRESSES_SCHEMA = {"person_id": pl.Int64(), "postcode_key": pl.String(), "house_number": pl.Int64(),
                     "house_number_suffix": pl.String(), "valid_from": pl.Date()}
-
-
-@dataclass
-class PersonResult:
-    created: pl.DataFrame         # tonight's new persons, as ``working_persons`` rows
-    attached: pl.DataFrame        # (file_idx, line_no, person_id) of every accepted NEW, in its order
-    warnings: pl.LazyFrame
 
 
 def match_hash() -> pl.Expr:
@@ -71,60 +72,56 @@ def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFram
             .with_columns(pl.col("ambiguous").fill_null(False)))
 
 
-def _new_persons(unmatched: pl.DataFrame, next_id: int) -> pl.Series:
-    """Per unmatched row, in its order: its new person, one per group of rows that describe the
-    same person; ids in delivery order."""
-    group = pl.when(pl.col("ambiguous")).then(
-        pl.concat_str(pl.col("postcode_key"), pl.col("house_number").cast(pl.String))).otherwise(pl.lit(""))
-    rows = unmatched.select(*MATCH, "file_idx", "line_no", group.alias("group_extra"))
-    keys = [*MATCH, "group_extra"]
-    line = pl.col("file_idx").cast(pl.Int64) * (1 << 32) + pl.col("line_no")   # a struct's min is null in Polars 2
-    ids = (rows.group_by(keys).agg(line.min().alias("first"))
-           .sort("first").with_columns(
-               (pl.int_range(pl.len(), dtype=pl.Int64) + next_id).alias("person_id")).drop("first"))
-    return rows.join(ids, on=keys, how="left", maintain_order="left")["person_id"]
 
 
-def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame, next_id: int) -> PersonResult:
-    """Person ids for accepted NEW rows (``with_match_keys``) and the new persons they make.
+@dataclass
+class PersonResult:
+    ref: pl.Series                # per NEW row, in its order: its person id, or its stand-in
+    unmatched: pl.DataFrame       # stand-in, group key, first line and bucket of every row matching nobody
+    warnings: pl.LazyFrame
 
-    ``persons`` holds at least every person with a match key of ``new``; ``addresses`` at least
-    their addresses. New persons get ids from ``next_id`` on. Only the person columns of ``new``
-    are carried, and row order stands in for joins on the line: a NEW row is wide.
+
+def id_bucket(person_id: pl.Expr) -> pl.Expr:
+    return (person_id.hash(seed=17) % FINE_BUCKETS).cast(pl.Int64)
+
+
+def ref_bucket(ref: pl.Expr) -> pl.Expr:
+    """The bucket of a person id, or the one a stand-in carries (that of its match key)."""
+    return pl.when(ref >= 0).then(id_bucket(ref)).otherwise((-1 - ref) // _BUCKET_UNIT).alias("bucket")
+
+
+def _line() -> pl.Expr:
+    return pl.col("file_idx").cast(pl.Int64) * _FILE_UNIT + pl.col("line_no")
+
+
+def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> PersonResult:
+    """Person ids for accepted NEW rows (``with_match_keys``) from the registered ``persons``.
+
+    ``persons`` holds at least every registered person with a match key of ``new``;
+    ``addresses`` at least their addresses. A row matching nobody gets a stand-in id, which
+    carries the bucket of the key its new person is grouped on (``number_new``).
     """
-    columns = dict.fromkeys(["file_idx", "line_no", "event_date", *PERSON_FIELDS, *KEY_COLUMNS, MATCH_HASH])
-    rows = new.select(list(columns))
+    rows = new.select("file_idx", "line_no", *MATCH, "postcode_key", "house_number")
     found = _candidates(rows, persons, addresses)
-    rows = rows.with_columns(found["person_id"], found["ambiguous"])
-    unmatched = rows.filter(pl.col("person_id").is_null())
-    made = unmatched.with_columns(_new_persons(unmatched, next_id))
-    person_id = (rows.select("file_idx", "line_no")
-                 .join(made.select("file_idx", "line_no", pl.col("person_id").alias("made")),
-                       on=["file_idx", "line_no"], how="left", maintain_order="left")["made"])
-    attached = rows.select("file_idx", "line_no", pl.coalesce(pl.col("person_id"), person_id).alias("person_id"))
-    created = (made.sort(ORDER).group_by("person_id", maintain_order=True).first()
-               .select("person_id", *PERSON_FIELDS, *KEY_COLUMNS, MATCH_HASH))
-    warnings = finding(rows.filter("ambiguous").lazy(), "PERSON_AMBIGUOUS", "birth_surname", None, None, "WARNING")
-    return PersonResult(_working_created(created), attached, warnings)
+    extra = pl.when(pl.col("ambiguous")).then(
+        pl.concat_str(pl.col("postcode_key"), pl.col("house_number").cast(pl.String))).otherwise(pl.lit(""))
+    rows = rows.with_columns(found["person_id"], found["ambiguous"]).with_columns(extra.alias("group_extra"))
+    bucket = (pl.struct(*MATCH, "group_extra").hash(seed=19) % FINE_BUCKETS).cast(pl.Int64)
+    stand_in = -1 - (bucket * _BUCKET_UNIT + _line())
+    rows = rows.with_columns(pl.coalesce("person_id", stand_in).alias("ref"), bucket.alias("bucket"))
+    unmatched = rows.filter(pl.col("person_id").is_null()).select(
+        "ref", *MATCH, "group_extra", _line().alias("line"), "bucket")
+    ambiguous = new.filter(found["ambiguous"]).lazy()
+    warnings = finding(ambiguous, "PERSON_AMBIGUOUS", "birth_surname", None, None, "WARNING")
+    return PersonResult(rows["ref"], unmatched, warnings)
 
 
-def _working_created(created: pl.DataFrame) -> pl.DataFrame:
-    """Tonight's new persons as working rows, their keys as the NEW rows already computed them."""
-    schema = {**PERSONS_SCHEMA, MATCH_HASH: pl.UInt64(), **{f"o_{f}": pl.Int64() for f in PERSON_FIELDS},
-              "deceased_tonight": pl.Boolean()}
-    created = created.with_columns(
-        pl.lit(None, dtype=pl.Date).alias("deceased_date"),
-        *[pl.lit(None, dtype=pl.Int64).alias(f"o_{f}") for f in PERSON_FIELDS],
-        pl.lit(False).alias("deceased_tonight"))
-    return created.select(list(schema)).cast(schema)  # type: ignore[arg-type]
-
-
-def working_persons(persons: pl.DataFrame) -> pl.DataFrame:
-    """The persons table as a night works on it: with the match hash and, per field, the order
-    (``order_key``) of tonight's report that set it (null: set before tonight)."""
-    return persons.with_columns(
-        match_hash(), *[pl.lit(None, dtype=pl.Int64).alias(f"o_{f}") for f in PERSON_FIELDS],
-        pl.lit(False).alias("deceased_tonight"))
+def number_new(unmatched: pl.DataFrame, next_id: int) -> pl.DataFrame:
+    """(ref, person_id) for stand-ins: one new person per group key, ids in delivery order."""
+    keys = [*MATCH, "group_extra"]
+    ids = (unmatched.group_by(keys).agg(pl.col("line").min().alias("first"))
+           .sort("first").with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_id).alias("person_id")))
+    return unmatched.join(ids, on=keys, how="left").select("ref", "person_id")
 
 
 def order_key() -> pl.Expr:
@@ -133,41 +130,29 @@ def order_key() -> pl.Expr:
     return (days * (1 << 42) + pl.col("file_idx").cast(pl.Int64) * (1 << 28) + pl.col("line_no")).alias("order_key")
 
 
-def apply_updates(persons: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataFrame) -> pl.DataFrame:
-    """Fold person reports (NEW and CHANGE rows) and deaths into ``working_persons`` rows (at
-    least those of every person ``updates`` and ``deaths`` name; a night passes only those).
-
-    ``updates`` has person_id, the ORDER columns and PERSON_FIELDS; per person and field the
-    last non-empty value of the night wins, also across chunks: a field keeps the order of the
-    report that set it. A death keeps the earliest date.
-    """
-    ordered = updates.with_columns(order_key()).sort("order_key")
-    latest = ordered.group_by("person_id").agg(
-        *[pl.col(f).drop_nulls().last().alias(f"u_{f}") for f in PERSON_FIELDS],
-        *[pl.col("order_key").filter(pl.col(f).is_not_null()).last().alias(f"uo_{f}") for f in PERSON_FIELDS])
+def fold(base: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataFrame) -> pl.DataFrame:
+    """The persons of ``base`` (PERSONS_SCHEMA rows; a new person: only its id) after the night's
+    reports: per field the last non-empty value of the night wins (by event_date, file, line);
+    a death keeps the earliest date, and a date the register holds already."""
+    latest = (updates.with_columns(order_key()).sort("order_key").group_by("person_id")
+              .agg(*[pl.col(f).drop_nulls().last().alias(f"u_{f}") for f in PERSON_FIELDS]))
     died = deaths.group_by("person_id").agg(pl.col("event_date").min().alias("u_deceased"))
-    changes = latest.join(died, on="person_id", how="full", coalesce=True)
-    if changes.height == 0:
-        return persons
-    mine = pl.col("person_id").is_in(changes["person_id"].implode())
-    take = {f: pl.col(f"u_{f}").is_not_null() & (pl.col(f"o_{f}").is_null() | (pl.col(f"uo_{f}") > pl.col(f"o_{f}")))
-            for f in PERSON_FIELDS}
-    died_now = pl.col("deceased_date").is_null() & pl.col("u_deceased").is_not_null()
-    rekey = pl.any_horizontal([take[f] & pl.col(f"u_{f}").ne_missing(pl.col(f)) for f in KEY_INPUTS])
-    touched = (persons.filter(mine).join(changes, on="person_id", how="left")
-               .with_columns(rekey.alias("rekey"))
-               .with_columns(*[pl.when(take[f]).then(pl.col(f"u_{f}")).otherwise(pl.col(f)).alias(f)
-                               for f in PERSON_FIELDS],
-                             *[pl.when(take[f]).then(pl.col(f"uo_{f}")).otherwise(pl.col(f"o_{f}")).alias(f"o_{f}")
-                               for f in PERSON_FIELDS],
-                             pl.when(pl.col("deceased_tonight"))
-                             .then(pl.min_horizontal("deceased_date", "u_deceased"))
-                             .otherwise(pl.coalesce("deceased_date", "u_deceased")).alias("deceased_date"),
-                             (pl.col("deceased_tonight") | died_now).alias("deceased_tonight")))
-    moved = touched.filter("rekey").with_columns(match_keys()).with_columns(match_hash())
-    touched = pl.concat([touched.filter(~pl.col("rekey")).select(persons.columns), moved.select(persons.columns)])
-    result = pl.concat([persons.filter(~mine), touched], how="vertical")
-    return result
+    rows = (base.join(latest, on="person_id", how="left").join(died, on="person_id", how="left"))
+    rekey = pl.col("surname_key").is_null() | pl.any_horizontal(
+        [pl.col(f"u_{f}").is_not_null() & pl.col(f"u_{f}").ne_missing(pl.col(f)) for f in KEY_INPUTS])
+    rows = rows.with_columns(rekey.alias("rekey"), *[pl.coalesce(f"u_{f}", f).alias(f) for f in PERSON_FIELDS],
+                             pl.coalesce("deceased_date", "u_deceased").alias("deceased_date"))
+    columns = list(PERSONS_SCHEMA)
+    moved = with_match_keys_of_distinct(rows.filter("rekey").drop(KEY_COLUMNS))
+    return pl.concat([rows.filter(~pl.col("rekey")).select(columns), moved.select(columns)]).cast(
+        PERSONS_SCHEMA)  # type: ignore[arg-type]
+
+
+def new_persons(ids: pl.Series) -> pl.DataFrame:
+    """Empty persons rows for ``fold`` to fill."""
+    return pl.DataFrame({"person_id": ids}).with_columns(
+        *[pl.lit(None, dtype=t).alias(c) for c, t in PERSONS_SCHEMA.items() if c != "person_id"]).select(
+        list(PERSONS_SCHEMA))
 
 
 def reported_addresses(updates: pl.DataFrame) -> pl.DataFrame:

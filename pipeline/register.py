@@ -16,7 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -207,6 +207,21 @@ class Transaction:
         fsio.write_parquet(self.register.root / DATA / file_name, frame)
         faults.point("table_written")
         return file_name
+
+    def write_frames(self, name: str, frames: Iterable[pl.DataFrame]) -> str:
+        """Write a table's rows that come a batch at a time as one part (``update`` takes it)."""
+        self.written += 1
+        file_name = f"{name}-{self.run_id}-0-{self.written}.parquet"
+        fsio.write_parquet_frames(self.register.root / DATA / file_name, frames, TABLE_SCHEMAS[name])
+        faults.point("table_written")
+        return file_name
+
+    def write_scratch(self, name: str, frame: pl.DataFrame) -> Path:
+        """A file tonight reads back before the commit; never part of the register."""
+        self.written += 1
+        path = self.register.root / DATA / f"scratch-{name}-{self.run_id}-{self.written}.parquet"
+        fsio.write_scratch_parquet(path, frame)
+        return path
 
     def write_part(self, name: str, frame: pl.DataFrame) -> str:
         """Write rows of a table that the night will hand to ``update`` (a night that spills)."""

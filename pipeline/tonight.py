@@ -10,7 +10,6 @@ only narrows, every match is confirmed on the key itself, so a collision never m
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 import polars as pl
@@ -37,7 +36,7 @@ class KeyedTable:
     """Rows per key (a contract, or a person), held in memory.
 
     A dropped row is only marked dead (ALIVE false) and new rows are appended as a segment, so a
-    chunk that changes a few rows of a big table (tonight's persons of an initial load) costs what
+    chunk that changes a few rows of a big table (the borrowers of an initial load) costs what
     it changes, not a copy of the table. Each segment is one contiguous frame: a mask column
     with other chunk bounds than its frame makes every filter gather slowly. A segment is
     compacted once a quarter of it is dead, and the newer half of the segments is merged when
@@ -124,12 +123,10 @@ class StoredTable:
     """A keyed register table as tonight sees it: the committed parts, and in memory every row
     of the keys tonight has touched. The committed rows of a touched key are superseded."""
 
-    def __init__(self, reg: Register, name: str, key: list[str],
-                 working: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
+    def __init__(self, reg: Register, name: str, key: list[str]) -> None:
         self.reg, self.name, self.key = reg, name, key
-        self.working = working or (lambda frame: frame)
         self.committed = bool(reg.manifest["tables"].get(name))
-        empty = self.working(pl.DataFrame(schema=TABLE_SCHEMAS[name]))
+        empty = pl.DataFrame(schema=TABLE_SCHEMAS[name])
         self.tonight = KeyedTable(empty, key)
         self.touched = KeyedTable(empty.select(key), key)
         self.superseded: list[pl.DataFrame] = []
@@ -169,12 +166,8 @@ class StoredTable:
     def _take(self, fresh: pl.DataFrame, found: pl.DataFrame | None) -> None:
         if found is not None and found.height:
             self.superseded.append(found.select(PART, ROW))
-            self.tonight.add(self.working(found.drop(PART, ROW)))
+            self.tonight.add(found.drop(PART, ROW))
         self.touched.add(fresh.select(self.key))
-
-    def mark_new(self, keys: pl.DataFrame) -> None:
-        """Keys the register cannot hold yet (tonight's new persons): never looked up."""
-        self.touched.add(keys.select(self.key))
 
     # rows_of, drop and add work on keys already touched: a chunk touches all its keys first.
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
