@@ -114,8 +114,8 @@ class NightPersons:
             created = ids["person_id"].unique()
             out.next_id += created.len()
             maps.append(ids)
-            updates = _with_ids(updates, ids)
-            deaths = _with_ids(deaths, ids)
+            updates = with_ids(updates, ids) if updates is not None else None
+            deaths = with_ids(deaths, ids) if deaths is not None else None
             known = pl.concat([f.select("person_id") for f in (updates, deaths) if f is not None]).unique()
             known = known.filter((pl.col("person_id") >= 0) & ~pl.col("person_id").is_in(created.implode()))
             base = [new_persons(created)]
@@ -134,10 +134,8 @@ class NightPersons:
             scratch.remove()
 
 
-def _with_ids(frame: pl.DataFrame | None, ids: pl.DataFrame) -> pl.DataFrame | None:
-    """Stand-ins replaced by the ids of the new persons they became."""
-    if frame is None:
-        return None
+def with_ids(frame: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s stand-in person ids replaced by the ids of the new persons they became."""
     return (frame.join(ids.rename({"person_id": "new_id"}), left_on="person_id", right_on="ref", how="left")
             .with_columns(pl.coalesce("new_id", "person_id").alias("person_id")).drop("new_id"))
 
@@ -150,10 +148,3 @@ def _fresh(reg: Register, reported: pl.DataFrame, committed: bool) -> pl.DataFra
     known = (reg.scan("addresses").filter(pl.col("person_id").is_in(reported["person_id"].unique().implode()))
              .select(place).collect())
     return reported.join(known, on=place, how="anti", nulls_equal=True).select(list(ADDRESSES_SCHEMA))
-
-
-def with_ids(frame: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
-    """``frame``'s stand-in person ids replaced by the resolved ids."""
-    result = _with_ids(frame, ids)
-    assert result is not None
-    return result
