@@ -317,7 +317,7 @@ class MutationNight:
         """Number tonight's new persons, fold every report into its person, and give the borrower
         links their persons' ids (the NEW rows that made them held stand-ins)."""
         resolved, persons = self.persons.resolve(self.reg, self.next_person)
-        if self.sink is not None:
+        if self.sink is not None and self.persons.reported:
             written, rows = [self.sink.write_frames("persons", persons)], pl.DataFrame(schema=PERSONS_SCHEMA)
         else:
             written, rows = [], pl.concat([pl.DataFrame(schema=PERSONS_SCHEMA), *persons], how="vertical_relaxed")

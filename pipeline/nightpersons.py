@@ -86,6 +86,10 @@ class NightPersons:
         self.deaths = Scratch("person-deaths", sink, limit)
         self.unmatched = Scratch("person-new", sink, limit)
 
+    @property
+    def reported(self) -> bool:
+        return bool(self.updates.rows or self.deaths.rows)
+
     def add(self, updates: pl.DataFrame, deaths: pl.DataFrame, unmatched: pl.DataFrame) -> None:
         self.updates.add(updates)
         self.deaths.add(deaths)

@@ -33,9 +33,11 @@ def load(ws, contracts: int) -> None:
 
 def test_a_night_writes_only_the_contracts_it_changes(ws):
     """After a night that changes one of 50 contracts, the loaded part is the same file, byte for
-    byte, and the night's new part holds just that contract; the register shows the change."""
+    byte, and the night's new part holds just that contract; the register shows the change. No
+    person changed, so the persons table is not written at all."""
     load(ws, 50)
     before = manifest(ws)["tables"]["contracts"]
+    persons_before = manifest(ws)["tables"]["persons"]
     assert len(before) == 1
     loaded = (ws.root / "register" / "data" / before[0]).read_bytes()
     ws.deliver([record("C7", "CHANGE", event_date="2026-11-02", amount="9000")])
@@ -49,6 +51,7 @@ def test_a_night_writes_only_the_contracts_it_changes(ws):
     assert contracts.height == 50
     assert contracts.filter(pl.col("contract_number") == "C7")["amount"].to_list() == [9000]
     assert contracts.filter(pl.col("contract_number") == "C8")["amount"].to_list() == [15000]
+    assert manifest(ws)["tables"]["persons"] == persons_before
 
 
 def test_many_nights_keep_the_register_compact_and_right(ws):
