@@ -16,7 +16,7 @@ from pipeline.apply import Applied, apply_records, same_contract_as
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
-from pipeline.nightpersons import NightPersons, ScratchSink, with_ids
+from pipeline.nightpersons import NightPersons, ScratchSink
 from pipeline.parse import BAD_PREFIX, to_typed
 from pipeline.persons import (
     ADDRESSES_SCHEMA,
@@ -24,11 +24,11 @@ from pipeline.persons import (
     PERSON_FIELDS,
     PERSONS_SCHEMA,
     attach,
-    ref_bucket,
+    id_bucket,
     reported_addresses,
     with_match_keys,
 )
-from pipeline.register import DATA, PART, ROW, Register, live_rows
+from pipeline.register import DATA, PART, ROW, Register
 from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, STATE_COLUMNS
 from pipeline.tonight import KeyedTable, PartSink, StoredTable, hashed_keys, touch_all
 from pipeline.validate import RunRules, record_findings
@@ -132,9 +132,8 @@ class MutationNight:
         self.borrowers = StoredTable(reg, "borrowers", CONTRACT_KEY)
         self.codes = StoredTable(reg, "codes", CONTRACT_KEY)
         self.history = KeyedTable(pl.DataFrame(schema=HISTORY_SCHEMA))     # tonight's closed versions
-        self.persons = NightPersons(sink, spill_rows())                      # reported tonight, resolved at the end
+        self.persons = NightPersons(sink, spill_rows(), reg.next_person_id())   # new and reported tonight
         self.persons_committed = bool(reg.manifest["tables"].get("persons"))
-        self.next_person = reg.next_person_id()
         self.addresses: list[pl.DataFrame] = []               # reported tonight for registered persons
         self.findings: list[pl.DataFrame] = []
         self.named_rows: list[pl.DataFrame] = []                             # delivered rows with findings
@@ -207,12 +206,12 @@ class MutationNight:
 
     def _persons_and_borrowers(self, accepted: pl.DataFrame, keys: pl.DataFrame,
                                erase_keys: pl.DataFrame) -> pl.DataFrame:
-        """Attach NEW rows to registered persons (or stand-ins), record their borrower links, and
-        hand the person reports to the night's resolution; warnings."""
+        """Attach NEW rows to registered or new persons, record their borrower links, and hand
+        the person reports to the night's resolution; warnings."""
         new = with_match_keys(accepted.filter(MT == "NEW"))
         near = self._persons_matching(new)
         result = attach(new, near, self._addresses_of(near))
-        new = new.with_columns(result.ref.alias("person_id"))
+        new = new.with_columns(self.persons.person_ids(result.rows))
         self.borrowers.drop(erase_keys)
         links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
         self.borrowers.add(links)
@@ -222,9 +221,8 @@ class MutationNight:
         deaths = accepted.filter(MT == "DECEASED").join(link, on=[*CONTRACT_KEY, "borrower_no"])
         order = ["person_id", "event_date", "file_idx", "line_no"]
         updates = pl.concat([new.select(*order, *PERSON_FIELDS), changes.select(*order, *PERSON_FIELDS)])
-        bucket = ref_bucket(pl.col("person_id"))
-        self.persons.add(updates.with_columns(bucket), deaths.select("person_id", "event_date", bucket),
-                         result.unmatched)
+        bucket = id_bucket(pl.col("person_id"))
+        self.persons.add(updates.with_columns(bucket), deaths.select("person_id", "event_date", bucket))
         if self.persons_committed:     # for namesakes in later chunks: registered persons' new addresses
             self.addresses.append(reported_addresses(updates.filter(pl.col("person_id") >= 0)))
         return result.warnings.collect().cast(FINDING_SCHEMA)  # type: ignore[arg-type]
@@ -303,40 +301,28 @@ class MutationNight:
         named = pl.concat(self.named_rows, how="vertical") if self.named_rows else pl.DataFrame()
         findings = pl.concat(self.findings) if self.findings else pl.DataFrame(schema=FINDING_SCHEMA)
         erase = erased.select(CONTRACT_KEY).unique()
-        out = MutationOutcome(named, findings, erased=erase, next_person_id=self.next_person)
-        stored = {"contracts": self.contracts, "codes": self.codes}
+        out = MutationOutcome(named, findings, erased=erase)
+        stored = {"contracts": self.contracts, "codes": self.codes, "borrowers": self.borrowers}
         out.updates = {name: table.release() for name, table in stored.items()}
         self._resolve_persons(out)
-        out.next_person_id = self.next_person
+        out.next_person_id = self.persons.next_id
         out.appends["contract_history"] = self.history.table()
         if erase.height:
             self._erase(out, erase)
         return out
 
     def _resolve_persons(self, out: MutationOutcome) -> None:
-        """Number tonight's new persons, fold every report into its person, and give the borrower
-        links their persons' ids (the NEW rows that made them held stand-ins)."""
-        resolved, persons = self.persons.resolve(self.reg, self.next_person)
+        """Fold every person report of the night into its person; the persons and addresses."""
+        resolved, persons = self.persons.resolve(self.reg)
         if self.sink is not None and self.persons.reported:
             written, rows = [self.sink.write_frames("persons", persons)], pl.DataFrame(schema=PERSONS_SCHEMA)
         else:
             written, rows = [], pl.concat([pl.DataFrame(schema=PERSONS_SCHEMA), *persons], how="vertical_relaxed")
-        self.next_person = resolved.next_id
         gone = (pl.concat(resolved.superseded) if resolved.superseded
                 else pl.DataFrame(schema={PART: pl.String, ROW: pl.get_index_type()}))
         out.updates["persons"] = (gone, rows, written)
         out.appends["addresses"] = (pl.concat(resolved.addresses) if resolved.addresses
                                     else pl.DataFrame(schema=ADDRESSES_SCHEMA))
-        superseded, links, parts = self.borrowers.release()
-        links = with_ids(links, resolved.ids)
-        if self.sink is not None and resolved.ids.height and parts:
-            # spilled links are rewritten with the ids, without the rows a later chunk superseded
-            mine = pl.col(PART).is_in(parts)
-            spilled = [live_rows(self.reg.root / DATA / part, superseded.filter(pl.col(PART) == part)[ROW]).collect()
-                       for part in parts]
-            parts = [self.sink.write_part("borrowers", with_ids(rows, resolved.ids)) for rows in spilled]
-            superseded = superseded.filter(~mine)
-        out.updates["borrowers"] = (superseded, links, parts)
 
     def _erase(self, out: MutationOutcome, erase: pl.DataFrame) -> None:
         """A DELETE erases: the tables it touches are rewritten whole, so nothing of it stays on disk."""

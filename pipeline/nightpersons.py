@@ -1,10 +1,11 @@
-"""Tonight's person reports, gathered chunk by chunk and resolved once after the last chunk.
+"""Tonight's persons: new ones numbered chunk by chunk, every report folded in once at the end.
 
-A chunk matches its NEW rows against the register as it stood before the night and hands over
-what it learnt about persons: the reports (NEW and CHANGE rows with person fields, by person id
-or stand-in), the deaths, and the NEW rows that matched nobody. Held rows are written out as
-scratch files once there are many, sorted by bucket, so the resolution reads one range of
-buckets at a time and memory follows the bucket, not the night (decision 38).
+A chunk matches its NEW rows against the register as it stood before the night; a row matching
+nobody gets the new person of its key (GROUP_KEY), numbered the first time the night sees that
+key. Only that narrow index of new persons stays in memory. The reports (NEW rows, CHANGE rows
+with person fields, deaths) are kept, written out as scratch files sorted by the bucket of their
+person once there are many; after the last chunk each range of buckets is folded into its
+persons and written, so memory follows the chunk and the bucket, not the night (decision 38).
 """
 
 from __future__ import annotations
@@ -19,17 +20,20 @@ import polars as pl
 from pipeline.persons import (
     ADDRESSES_SCHEMA,
     FINE_BUCKETS,
+    GROUP_KEY,
+    MATCH,
     PERSON_FIELDS,
     PERSONS_SCHEMA,
     fold,
     new_persons,
-    number_new,
     reported_addresses,
 )
 from pipeline.register import PART, ROW, Register
+from pipeline.tonight import KeyedTable, hashed_keys
 
 NO_REPORTS = {"person_id": pl.Int64(), "event_date": pl.Date(), "file_idx": pl.Int32(), "line_no": pl.Int64(),
               **{f: PERSONS_SCHEMA[f] for f in PERSON_FIELDS}}
+NUMBERED = {**{c: PERSONS_SCHEMA[c] for c in MATCH}, "group_extra": pl.String(), "person_id": pl.Int64()}
 
 
 class ScratchSink(Protocol):
@@ -56,11 +60,11 @@ class Scratch:
             self.paths.append(self.sink.write_scratch(self.name, pl.concat(self.frames).sort("bucket")))
             self.frames, self.held = [], 0
 
-    def of_buckets(self, lo: int, hi: int) -> pl.DataFrame | None:
-        """The rows of buckets ``lo`` to ``hi`` (exclusive); None when there are none at all."""
+    def of_buckets(self, lo: int, hi: int) -> pl.DataFrame:
+        """The rows of buckets ``lo`` to ``hi`` (exclusive)."""
         mine = (pl.col("bucket") >= lo) & (pl.col("bucket") < hi)
         parts = [pl.scan_parquet(p).filter(mine) for p in self.paths] + [f.lazy().filter(mine) for f in self.frames]
-        return pl.concat(parts, how="vertical").collect() if parts else None
+        return pl.concat(parts, how="vertical").collect() if parts else pl.DataFrame(schema=NO_REPORTS)
 
     def remove(self) -> None:
         for path in self.paths:
@@ -69,79 +73,75 @@ class Scratch:
 
 @dataclass
 class Resolved:
-    """The night's persons, resolved: stand-in → id, and what the persons tables get."""
+    """What the persons tables get besides the persons themselves."""
 
-    ids: pl.DataFrame                                   # (ref, person_id) of every stand-in
     superseded: list[pl.DataFrame] = field(default_factory=list)   # committed (PART, ROW) replaced
     addresses: list[pl.DataFrame] = field(default_factory=list)    # addresses new to the register
-    next_id: int = 1
 
 
 class NightPersons:
-    """What a night's chunks report about persons, until ``resolve``."""
+    """The persons a night creates (numbered as the chunks come) and its person reports."""
 
-    def __init__(self, sink: ScratchSink | None, limit: int) -> None:
-        self.resolve_rows = limit * 3 // 2          # rows resolved at once, about
+    def __init__(self, sink: ScratchSink | None, limit: int, next_id: int) -> None:
+        self.resolve_rows = limit * 3 // 2          # reports resolved at once, about
         self.updates = Scratch("person-reports", sink, limit)
         self.deaths = Scratch("person-deaths", sink, limit)
-        self.unmatched = Scratch("person-new", sink, limit)
+        self.numbered = KeyedTable(pl.DataFrame(schema=NUMBERED), GROUP_KEY)
+        self.first_id = self.next_id = next_id
 
     @property
     def reported(self) -> bool:
         return bool(self.updates.rows or self.deaths.rows)
 
-    def add(self, updates: pl.DataFrame, deaths: pl.DataFrame, unmatched: pl.DataFrame) -> None:
+    def person_ids(self, rows: pl.DataFrame) -> pl.Series:
+        """Per NEW row of ``attach`` (in its order): its registered person, else the new person of
+        its key, numbered here the first time the night sees the key (in delivery order)."""
+        unmatched = rows.filter(pl.col("person_id").is_null())
+        if unmatched.height == 0:
+            return rows["person_id"]
+        seen = self.numbered.rows_of(hashed_keys(unmatched, GROUP_KEY))
+        fresh = (unmatched.join(seen, on=GROUP_KEY, how="anti", nulls_equal=True)
+                 .group_by(GROUP_KEY).agg((pl.col("file_idx").cast(pl.Int64) * (1 << 32) + pl.col("line_no"))
+                                          .min().alias("first"))
+                 .sort("first").select(*GROUP_KEY, (pl.int_range(pl.len(), dtype=pl.Int64) + self.next_id)
+                                       .alias("person_id")))
+        self.numbered.add(fresh)
+        self.next_id += fresh.height
+        ids = pl.concat([seen, fresh]).rename({"person_id": "new_id"})
+        return (rows.join(ids, on=GROUP_KEY, how="left", maintain_order="left", nulls_equal=True)
+                .select(pl.coalesce("person_id", "new_id").alias("person_id"))["person_id"])
+
+    def add(self, updates: pl.DataFrame, deaths: pl.DataFrame) -> None:
         self.updates.add(updates)
         self.deaths.add(deaths)
-        self.unmatched.add(unmatched)
 
-    def resolve(self, reg: Register, next_id: int) -> tuple[Resolved, Iterator[pl.DataFrame]]:
-        """The resolution, and the night's changed and new persons, a range of buckets at a time
-        (the iterator fills ``Resolved`` as it goes: consume it before reading that)."""
-        out = Resolved(pl.DataFrame(schema={"ref": pl.Int64, "person_id": pl.Int64}), next_id=next_id)
+    def resolve(self, reg: Register) -> tuple[Resolved, Iterator[pl.DataFrame]]:
+        """The night's changed and new persons, a range of buckets at a time (the iterator fills
+        ``Resolved`` as it goes: consume it before reading that)."""
         ranges = 1
-        while ranges < FINE_BUCKETS and (self.updates.rows + self.unmatched.rows) / ranges > self.resolve_rows:
+        while ranges < FINE_BUCKETS and self.updates.rows / ranges > self.resolve_rows:
             ranges *= 2
-        width = FINE_BUCKETS // ranges
-        return out, self._persons(reg, out, width)
+        out = Resolved()
+        return out, self._persons(reg, out, FINE_BUCKETS // ranges)
 
     def _persons(self, reg: Register, out: Resolved, width: int) -> Iterator[pl.DataFrame]:
         committed = bool(reg.manifest["tables"].get("persons"))
-        maps = []
         for lo in range(0, FINE_BUCKETS, width):
-            unmatched = self.unmatched.of_buckets(lo, lo + width)
             updates = self.updates.of_buckets(lo, lo + width)
             deaths = self.deaths.of_buckets(lo, lo + width)
-            if updates is None and deaths is None:
+            if updates.height == 0 and deaths.height == 0:
                 continue
-            ids = number_new(unmatched, out.next_id) if unmatched is not None else out.ids.clear()
-            created = ids["person_id"].unique()
-            out.next_id += created.len()
-            maps.append(ids)
-            updates = with_ids(updates, ids) if updates is not None else None
-            deaths = with_ids(deaths, ids) if deaths is not None else None
-            known = pl.concat([f.select("person_id") for f in (updates, deaths) if f is not None]).unique()
-            known = known.filter((pl.col("person_id") >= 0) & ~pl.col("person_id").is_in(created.implode()))
-            base = [new_persons(created)]
+            named = pl.concat([updates["person_id"], deaths["person_id"]]).unique()
+            base = [new_persons(named.filter(named >= self.first_id))]
+            known = named.filter(named < self.first_id).to_frame()
             if committed and known.height:
                 found = reg.locate("persons", known, ["person_id"]).collect()
                 out.superseded.append(found.select(PART, ROW))
                 base.append(found.drop(PART, ROW))
-            yield fold(pl.concat(base, how="vertical_relaxed"),
-                       updates if updates is not None else pl.DataFrame(schema=NO_REPORTS),
-                       deaths if deaths is not None else pl.DataFrame(schema=NO_REPORTS))
-            if updates is not None:
-                out.addresses.append(_fresh(reg, reported_addresses(updates), committed))
-        if maps:
-            out.ids = pl.concat(maps)
-        for scratch in (self.updates, self.deaths, self.unmatched):
+            yield fold(pl.concat(base, how="vertical_relaxed"), updates, deaths)
+            out.addresses.append(_fresh(reg, reported_addresses(updates), committed))
+        for scratch in (self.updates, self.deaths):
             scratch.remove()
-
-
-def with_ids(frame: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
-    """``frame``'s stand-in person ids replaced by the ids of the new persons they became."""
-    return (frame.join(ids.rename({"person_id": "new_id"}), left_on="person_id", right_on="ref", how="left")
-            .with_columns(pl.coalesce("new_id", "person_id").alias("person_id")).drop("new_id"))
 
 
 def _fresh(reg: Register, reported: pl.DataFrame, committed: bool) -> pl.DataFrame:

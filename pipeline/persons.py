@@ -6,10 +6,9 @@ matches, else a new person and a ``PERSON_AMBIGUOUS`` warning. Rows of one night
 the same new person become one person.
 
 A night matches its NEW rows against the register as it stood before the night, chunk by
-chunk; a row that matches nobody gets a stand-in id (negative, unique per line). After the
-last chunk the night numbers its new persons, one per group of stand-ins with the same key,
-and folds every report into its person (``resolve``): so a chunk never needs the persons the
-night itself creates, and memory follows the chunk.
+chunk; rows that match nobody become new persons, one per key (``nightpersons``). After the
+last chunk the night folds every report into its person (``fold``): so a chunk never needs
+the persons the night itself creates, and memory follows the chunk.
 """
 
 from __future__ import annotations
@@ -28,8 +27,8 @@ MATCH_HASH = "match_hash"
 KEY_COLUMNS = ["surname_key", "initials_key", "first_initial", "postcode_key"]    # match_keys() makes these
 KEY_INPUTS = ["birth_surname", "surname_prefix", "initials", "postcode"]
 ORDER = ["event_date", "file_idx", "line_no"]
-FINE_BUCKETS = 256                  # a person's reports are resolved together, in buckets
-_BUCKET_UNIT, _FILE_UNIT = 1 << 52, 1 << 32     # a stand-in id: bucket, file and line
+GROUP_KEY = [*MATCH, "group_extra"]     # NEW rows of one night with the same key are one new person
+FINE_BUCKETS = 256                      # a person's reports are resolved together, in buckets
 
 PERSONS_SCHEMA = {"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
                   "surname_key": pl.String(), "initials_key": pl.String(), "first_initial": pl.String(),
@@ -76,52 +75,30 @@ def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFram
 
 @dataclass
 class PersonResult:
-    ref: pl.Series                # per NEW row, in its order: its person id, or its stand-in
-    unmatched: pl.DataFrame       # stand-in, group key, first line and bucket of every row matching nobody
+    rows: pl.DataFrame            # per NEW row, in its order: line, GROUP_KEY and the registered person (or null)
     warnings: pl.LazyFrame
 
 
 def id_bucket(person_id: pl.Expr) -> pl.Expr:
-    return (person_id.hash(seed=17) % FINE_BUCKETS).cast(pl.Int64)
-
-
-def ref_bucket(ref: pl.Expr) -> pl.Expr:
-    """The bucket of a person id, or the one a stand-in carries (that of its match key)."""
-    return pl.when(ref >= 0).then(id_bucket(ref)).otherwise((-1 - ref) // _BUCKET_UNIT).alias("bucket")
-
-
-def _line() -> pl.Expr:
-    return pl.col("file_idx").cast(pl.Int64) * _FILE_UNIT + pl.col("line_no")
+    """The bucket a person's reports are resolved in."""
+    return (person_id.hash(seed=17) % FINE_BUCKETS).cast(pl.Int64).alias("bucket")
 
 
 def attach(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> PersonResult:
-    """Person ids for accepted NEW rows (``with_match_keys``) from the registered ``persons``.
+    """The registered person of each accepted NEW row (``with_match_keys``), or null.
 
     ``persons`` holds at least every registered person with a match key of ``new``;
-    ``addresses`` at least their addresses. A row matching nobody gets a stand-in id, which
-    carries the bucket of the key its new person is grouped on (``number_new``).
+    ``addresses`` at least their addresses. A row matching nobody carries the key its new person
+    is grouped on (GROUP_KEY: the match key, and the address where the key was ambiguous).
     """
     rows = new.select("file_idx", "line_no", *MATCH, "postcode_key", "house_number")
     found = _candidates(rows, persons, addresses)
     extra = pl.when(pl.col("ambiguous")).then(
         pl.concat_str(pl.col("postcode_key"), pl.col("house_number").cast(pl.String))).otherwise(pl.lit(""))
     rows = rows.with_columns(found["person_id"], found["ambiguous"]).with_columns(extra.alias("group_extra"))
-    bucket = (pl.struct(*MATCH, "group_extra").hash(seed=19) % FINE_BUCKETS).cast(pl.Int64)
-    stand_in = -1 - (bucket * _BUCKET_UNIT + _line())
-    rows = rows.with_columns(pl.coalesce("person_id", stand_in).alias("ref"), bucket.alias("bucket"))
-    unmatched = rows.filter(pl.col("person_id").is_null()).select(
-        "ref", *MATCH, "group_extra", _line().alias("line"), "bucket")
     ambiguous = new.filter(found["ambiguous"]).lazy()
     warnings = finding(ambiguous, "PERSON_AMBIGUOUS", "birth_surname", None, None, "WARNING")
-    return PersonResult(rows["ref"], unmatched, warnings)
-
-
-def number_new(unmatched: pl.DataFrame, next_id: int) -> pl.DataFrame:
-    """(ref, person_id) for stand-ins: one new person per group key, ids in delivery order."""
-    keys = [*MATCH, "group_extra"]
-    ids = (unmatched.group_by(keys).agg(pl.col("line").min().alias("first"))
-           .sort("first").with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_id).alias("person_id")))
-    return unmatched.join(ids, on=keys, how="left").select("ref", "person_id")
+    return PersonResult(rows.select("file_idx", "line_no", *GROUP_KEY, "person_id"), warnings)
 
 
 def order_key() -> pl.Expr:
