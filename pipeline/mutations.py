@@ -224,7 +224,7 @@ class MutationNight:
         bucket = id_bucket(pl.col("person_id"))
         self.persons.add(updates.with_columns(bucket), deaths.select("person_id", "event_date", bucket))
         if self.persons_committed:     # for namesakes in later chunks: registered persons' new addresses
-            self.addresses.append(reported_addresses(updates.filter(pl.col("person_id") >= 0)))
+            self.addresses.append(reported_addresses(updates.filter(pl.col("person_id") < self.persons.first_id)))
         return result.warnings.collect().cast(FINDING_SCHEMA)  # type: ignore[arg-type]
 
     def _persons_matching(self, new: pl.DataFrame) -> pl.DataFrame:

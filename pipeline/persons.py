@@ -26,7 +26,6 @@ MATCH = ["surname_key", "birth_date", "initials_key"]
 MATCH_HASH = "match_hash"
 KEY_COLUMNS = ["surname_key", "initials_key", "first_initial", "postcode_key"]    # match_keys() makes these
 KEY_INPUTS = ["birth_surname", "surname_prefix", "initials", "postcode"]
-ORDER = ["event_date", "file_idx", "line_no"]
 GROUP_KEY = [*MATCH, "group_extra"]     # NEW rows of one night with the same key are one new person
 FINE_BUCKETS = 256                      # a person's reports are resolved together, in buckets
 
