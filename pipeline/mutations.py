@@ -17,6 +17,7 @@ from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
 from pipeline.nightpersons import NightPersons, ScratchSink
+from pipeline.normalize import with_match_keys
 from pipeline.parse import BAD_PREFIX, to_typed
 from pipeline.persons import (
     ADDRESSES_SCHEMA,
@@ -26,7 +27,6 @@ from pipeline.persons import (
     attach,
     id_bucket,
     reported_addresses,
-    with_match_keys,
 )
 from pipeline.register import DATA, PART, ROW, Register
 from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, STATE_COLUMNS
@@ -230,8 +230,7 @@ class MutationNight:
     def _persons_matching(self, new: pl.DataFrame) -> pl.DataFrame:
         """Every registered person with the match key of a NEW row."""
         if not self.persons_committed or new.height == 0:
-            return pl.DataFrame(schema={"person_id": pl.Int64, "surname_key": pl.String, "birth_date": pl.Date,
-                                        "initials_key": pl.String})
+            return pl.DataFrame(schema={c: PERSONS_SCHEMA[c] for c in ["person_id", *MATCH]})
         wanted = new.select(MATCH).unique()
         return (self.reg.scan("persons").select("person_id", *MATCH)
                 .join(wanted.lazy(), on=MATCH, how="semi").collect())

@@ -36,10 +36,10 @@ def match_keys(prefix: str = "") -> list[pl.Expr]:
     ]
 
 
-def with_match_keys_of_distinct(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with the ``match_keys`` columns, the name keys computed once per distinct name:
-    a national load repeats each surname and initials thousands of times, and Unicode
-    normalisation is the costly part."""
+def with_match_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (person columns) with the ``match_keys`` columns (SPEC 5.1), the name keys
+    computed once per distinct name: a national load repeats each surname and initials
+    thousands of times, and Unicode normalisation is the costly part."""
     keys = {e.meta.output_name(): e for e in match_keys()}
     names = ["surname_prefix", "birth_surname"]
     surnames = frame.select(names).unique().with_columns(keys["surname_key"])

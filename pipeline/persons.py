@@ -18,12 +18,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.findings import finding
-from pipeline.normalize import postcode_key, with_match_keys_of_distinct
+from pipeline.normalize import postcode_key, with_match_keys
 
 PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date",
                  "postcode", "house_number", "house_number_suffix"]
 MATCH = ["surname_key", "birth_date", "initials_key"]
-MATCH_HASH = "match_hash"
 KEY_COLUMNS = ["surname_key", "initials_key", "first_initial", "postcode_key"]    # match_keys() makes these
 KEY_INPUTS = ["birth_surname", "surname_prefix", "initials", "postcode"]
 GROUP_KEY = [*MATCH, "group_extra"]     # NEW rows of one night with the same key are one new person
@@ -35,16 +34,6 @@ PERSONS_SCHEMA = {"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIE
 PERSONS_SCHEMA.update({"birth_date": pl.Date(), "house_number": pl.Int64()})
 ADDRESSES_SCHEMA = {"person_id": pl.Int64(), "postcode_key": pl.String(), "house_number": pl.Int64(),
                     "house_number_suffix": pl.String(), "valid_from": pl.Date()}
-
-
-def match_hash() -> pl.Expr:
-    """A u64 of the match key: narrows the persons table before the exact join on the key."""
-    return pl.struct(MATCH).hash(seed=5).alias(MATCH_HASH)
-
-
-def with_match_keys(new: pl.DataFrame) -> pl.DataFrame:
-    """NEW rows with the keys a person is matched on (SPEC 5.1)."""
-    return with_match_keys_of_distinct(new).with_columns(match_hash())
 
 
 def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
@@ -119,7 +108,7 @@ def fold(base: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataFrame) -> pl.
     rows = rows.with_columns(rekey.alias("rekey"), *[pl.coalesce(f"u_{f}", f).alias(f) for f in PERSON_FIELDS],
                              pl.coalesce("deceased_date", "u_deceased").alias("deceased_date"))
     columns = list(PERSONS_SCHEMA)
-    moved = with_match_keys_of_distinct(rows.filter("rekey").drop(KEY_COLUMNS))
+    moved = with_match_keys(rows.filter("rekey").drop(KEY_COLUMNS))
     return pl.concat([rows.filter(~pl.col("rekey")).select(columns), moved.select(columns)]).cast(
         PERSONS_SCHEMA)  # type: ignore[arg-type]
 

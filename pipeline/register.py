@@ -201,25 +201,26 @@ class Transaction:
         self.written = 0
         (register.root / DATA).mkdir(parents=True, exist_ok=True)
 
-    def _write(self, name: str, frame: pl.DataFrame | pl.LazyFrame, part: int = 0) -> str:
+    def _name(self, name: str, part: int = 0) -> str:
         self.written += 1      # a unique name even when a table is written more than once tonight
-        file_name = f"{name}-{self.run_id}-{part}-{self.written}.parquet"
+        return f"{name}-{self.run_id}-{part}-{self.written}.parquet"
+
+    def _write(self, name: str, frame: pl.DataFrame | pl.LazyFrame, part: int = 0) -> str:
+        file_name = self._name(name, part)
         fsio.write_parquet(self.register.root / DATA / file_name, frame)
         faults.point("table_written")
         return file_name
 
     def write_frames(self, name: str, frames: Iterable[pl.DataFrame]) -> str:
         """Write a table's rows that come a batch at a time as one part (``update`` takes it)."""
-        self.written += 1
-        file_name = f"{name}-{self.run_id}-0-{self.written}.parquet"
+        file_name = self._name(name)
         fsio.write_parquet_frames(self.register.root / DATA / file_name, frames, TABLE_SCHEMAS[name])
         faults.point("table_written")
         return file_name
 
     def write_scratch(self, name: str, frame: pl.DataFrame) -> Path:
         """A file tonight reads back before the commit; never part of the register."""
-        self.written += 1
-        path = self.register.root / DATA / f"scratch-{name}-{self.run_id}-{self.written}.parquet"
+        path = self.register.root / DATA / self._name(f"scratch-{name}")
         fsio.write_scratch_parquet(path, frame)
         return path
 

@@ -138,10 +138,6 @@ class StoredTable:
         """Rows of this table exist outside memory (committed, or spilled tonight)."""
         return self.committed or bool(self.written)
 
-    def touch(self, keys: pl.DataFrame) -> None:
-        """Bring the committed rows of ``keys`` (a ``hashed_keys`` frame) into tonight's rows."""
-        touch_all([self], keys)
-
     def _to_read(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.LazyFrame | None] | None:
         """The keys not touched yet and the query that reads their stored rows (None: none can be)."""
         if not self.has_base or keys.height == 0:
