@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="make a small realistic workspace and run one night")
     demo.add_argument("--dir", type=Path, default=Path("cki-demo"))
     demo.add_argument("--date", type=_date)
+    baro = sub.add_parser("barometer", help="(re)produce the barometers of one reference date")
+    baro.add_argument("--peildatum", required=True, type=_date,
+                      help="the reference date: the last day of a month or quarter (barometer.frequency)")
+    baro.add_argument("--config", type=Path, default=Path("config.yaml"))
     sub.add_parser("file-format", help="print the file-format reference for participants")
     inz = sub.add_parser("inzage", help="a person's right of access: registrations and who consulted them")
     inz.add_argument("--surname", required=True, help="birth surname (a prefix may be written in it)")
@@ -83,6 +87,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.demo(args.dir, args.date)
     if args.command == "inzage":
         return commands.inzage(args)
+    if args.command == "barometer":
+        return commands.barometer(args.peildatum, args.config)
     if args.command == "file-format":
         return commands.file_format()
     return 2

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -123,6 +124,25 @@ class Config:
     def pc4_path(self) -> Path | None:
         value = self.settings.pc4_gemeente
         return (self.base / value).resolve() if value else None
+
+
+PC4_COLUMNS = ("pc4", "gemeente_code", "gemeente_name")
+
+
+def load_pc4(config: Config) -> pl.DataFrame:
+    """The pc4 → gemeente reference table (empty without ``pc4_gemeente``: everybody ONBEKEND)."""
+    path = config.pc4_path
+    if path is None:
+        return pl.DataFrame(schema=dict.fromkeys(PC4_COLUMNS, pl.String))
+    try:
+        frame = pl.read_csv(path, separator=";", infer_schema=False, encoding="utf8-lossy")
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise ConfigError(f"config.yaml: pc4_gemeente: cannot read {path} ({type(exc).__name__})") from None
+    missing = [c for c in PC4_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"config.yaml: pc4_gemeente: {path} lacks the columns {missing} "
+                          "(expected pc4;gemeente_code;gemeente_name)")
+    return frame.select(pl.col(c).str.strip_chars() for c in PC4_COLUMNS)
 
 
 def today_in(tz: str) -> date:

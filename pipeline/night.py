@@ -12,13 +12,17 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema import mutation, request
+from contracts_schema.barometer import TABLES as BAROMETER_TABLES
 from pipeline import intake, publish, retention
-from pipeline.config import Config
+from pipeline.barometer import produce
+from pipeline.barometer.asof import RegisterTables
+from pipeline.barometer.calendar import check_restatable
+from pipeline.config import Config, load_pc4
 from pipeline.consult import Answers, RegisterView, answer, validate_requests
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
 from pipeline.mutations import EventSink, MutationNight, MutationOutcome, combine
-from pipeline.outbox import FileResult, errors_frame, stage, summarise
+from pipeline.outbox import FileResult, errors_frame, stage, stage_barometer, summarise
 from pipeline.register import Register, Transaction, locked
 from pipeline.validate import RunRules
 
@@ -45,6 +49,15 @@ class Consulted:
 
 
 @dataclass
+class BarometerUpdate:
+    """Reference dates produced tonight: their rows, and the whole history they go into."""
+
+    dates: list[date]
+    rows: dict[str, pl.DataFrame]
+    history: dict[str, pl.DataFrame]
+
+
+@dataclass
 class NightResult:
     """What a run did, for the operator: counts per file, never personal data."""
 
@@ -52,6 +65,7 @@ class NightResult:
     run_date: date
     results: list[FileResult] = field(default_factory=list)
     committed: bool = False
+    barometer_dates: list[date] = field(default_factory=list)
 
 
 def run_rules(config: Config, run_date: date) -> RunRules:
@@ -160,14 +174,60 @@ def run_night(config: Config, run_date: date) -> NightResult:
         tx = Transaction(reg, run_id)
         per_file, outcome, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx)
         outcome = _with_retention(reg, outcome, run_date)
-        manifest = _commit(config, tx, run_id, run_date, per_file, outcome, consulted)
+        barometers = _barometers(config, reg, outcome, run_date)
+        manifest = _commit(config, tx, run_id, run_date, per_file, outcome, consulted, barometers)
         publish.carry_out(root, manifest)
         retention.purge_archive(config.archive, run_date, config.settings.archive_days)
         Register(root).clean()
         results = [f.result for f in per_file]
         log.info("run %s committed: %d files, %d records accepted, %d rejected", run_id, len(results),
                  sum(r.accepted for r in results), sum(r.rejected for r in results))
-        return NightResult(run_id, run_date, results, True)
+        return NightResult(run_id, run_date, results, True, barometers.dates if barometers else [])
+
+
+def _barometers(config: Config, reg: Register, outcome: MutationOutcome | None,
+                run_date: date) -> BarometerUpdate | None:
+    """The reference dates tonight owes, counted on the register as tonight leaves it."""
+    history = {t.name: reg.read(t.name) for t in BAROMETER_TABLES}
+    dates = produce.due(reg.read("runs"), history, run_date, config.settings.barometer.frequency)
+    if not dates:
+        return None
+    log.info("barometers: producing %s", ", ".join(map(str, dates)))
+    return _produced(config, produce.tables_of(lambda name: tonights_table(reg, outcome, name)), history, dates)
+
+
+def _produced(config: Config, tables: RegisterTables, history: dict[str, pl.DataFrame],
+              dates: list[date]) -> BarometerUpdate:
+    settings = config.settings
+    rows = produce.produce(tables, load_pc4(config), dates, settings.barometer, settings.min_cell_size)
+    return BarometerUpdate(dates, rows, produce.merged(history, rows))
+
+
+def restate_barometer(config: Config, peildatum: date, today: date) -> BarometerUpdate:
+    """``cki barometer``: (re)produce one reference date on the committed register and replace
+    its rows in the history, in a commit of its own."""
+    with locked(config.register):
+        reg = _recover(config)
+        check_restatable(peildatum, produce.first_run(reg.read("runs")), today,
+                                          config.settings.barometer.frequency)
+        history = {t.name: reg.read(t.name) for t in BAROMETER_TABLES}
+        update = _produced(config, produce.tables_of(reg.scan), history, [peildatum])
+        tx = Transaction(reg, f"B{peildatum:%Y%m%d}-{reg.version + 1:06d}")
+        for name, frame in update.history.items():
+            tx.replace(name, frame)
+        staging = config.outbox / STAGING / tx.run_id
+        plan = _barometer_plan(config, staging, update)
+        publish.carry_out(config.register, tx.commit({"outbox": plan, "archive": [], "staging": str(staging)}))
+        Register(config.register).clean()
+        return update
+
+
+def _barometer_plan(config: Config, staging: Path, update: BarometerUpdate) -> list[list[str]]:
+    """Stage the history files and the report; the publication plan that moves them."""
+    from pipeline.barometer.report import render_html
+
+    html = render_html(update.history, config.settings.min_cell_size)
+    return [[str(staged), str(config.outbox / rel)] for staged, rel in stage_barometer(staging, update.history, html)]
 
 
 def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: date) -> MutationOutcome:
@@ -204,8 +264,8 @@ def _recover(config: Config) -> Register:
     return reg
 
 
-def _commit(config: Config, tx: Transaction, run_id: str, run_date: date,
-            per_file: list[FileOutcome], outcome: MutationOutcome | None, consulted: Consulted | None) -> dict:
+def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
+            outcome: MutationOutcome | None, consulted: Consulted | None, barometers: BarometerUpdate | None) -> dict:
     if outcome is not None:
         _write_tables(tx, tx.register, outcome)
         if outcome.next_person_id is not None:
@@ -227,6 +287,10 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date,
             plan_outbox.append([str(staged), str(config.outbox / rel)])
         plan_archive.append([str(f.delivery.path), str(_archive_path(config, f.delivery, run_date)),
                              f.delivery.sha256])
+    if barometers is not None:
+        for name, frame in barometers.rows.items():
+            tx.append(name, frame)
+        plan_outbox += _barometer_plan(config, staging, barometers)
     return tx.commit({"outbox": plan_outbox, "archive": plan_archive, "staging": str(staging)})
 
 

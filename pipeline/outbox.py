@@ -84,6 +84,24 @@ def stage(staging: Path, result: FileResult, errors: pl.DataFrame, processed_at:
     return out
 
 
+BAROMETER = "barometer"           # outbox/barometer/: the analysts' folder, beside the participants'
+
+
+def stage_barometer(staging: Path, history: dict[str, pl.DataFrame], html: str) -> list[tuple[Path, str]]:
+    """Write the barometer history (each table as CSV and Parquet) and its report into staging;
+    return (staged path, relative target)."""
+    out = []
+    for name, frame in history.items():
+        for suffix, write in ((".csv", fsio.write_csv), (".parquet", fsio.write_parquet)):
+            path = staging / BAROMETER / f"{name}{suffix}"
+            write(path, frame)
+            out.append((path, f"{BAROMETER}/{name}{suffix}"))
+    path = staging / BAROMETER / "barometer.html"
+    fsio.write_text(path, html)
+    out.append((path, f"{BAROMETER}/barometer.html"))
+    return out
+
+
 def return_name(file: str) -> str:
     """SPEC 4: the return files of ``NAME.ext`` are ``NAME.result.json`` and so on."""
     return Path(file).stem if Path(file).suffix in (".csv", ".parquet") else file

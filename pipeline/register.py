@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from contracts_schema.barometer import TABLES as BAROMETER_TABLES
 from pipeline import faults, fsio
 from pipeline.errors import RunLocked
 from pipeline.persons import ADDRESSES_SCHEMA, PERSONS_SCHEMA
@@ -46,6 +47,7 @@ TABLE_SCHEMAS: dict[str, dict] = {
     "addresses": ADDRESSES_SCHEMA,
     "files": FILES_SCHEMA,
     "runs": RUNS_SCHEMA,
+    **{t.name: t.schema for t in BAROMETER_TABLES},     # the barometer history, kept for ever
 }
 DATA = "data"
 PART, ROW = "_part", "_row"          # where a located row lives: its part file and row position
