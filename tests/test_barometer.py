@@ -8,6 +8,7 @@ before, the day of and the day after the reference date.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import polars as pl
@@ -231,3 +232,31 @@ def test_a_retention_purge_leaves_the_history_as_it_was(make_ws) -> None:
     assert before["kredietbarometer_nationaal"][0]["contracts"] == "2"
     latest = history(ws, "kredietbarometer_nationaal")[-1]
     assert (latest["peildatum"], latest["contracts"]) == ("2031-09-30", "1")
+
+
+def _before_the_producing_night(ws: Workspace) -> None:
+    night(ws, NIGHT1, ([ak("K1", 0), ak("K2", 1, postcode="3011AA")], "INIT"))
+    ws.deliver([code("K1", "A", "2026-09-20", arrears_since="2026-07-01")])
+
+
+@pytest.mark.parametrize("point", ["table_written:3", "before_commit", "after_commit", "publish_file:3",
+                                   "publish_file:9"])
+def test_a_crash_while_producing_converges_to_an_uninterrupted_night(make_ws, tmp_path, point: str) -> None:
+    """Killed anywhere in the night that produces 2026-09-30: the next run leaves the same history
+    in the register and byte-identical files in outbox/barometer/ as a night never interrupted."""
+    crashed, clean = Workspace(tmp_path / "crashed"), Workspace(tmp_path / "clean")
+    for ws in (crashed, clean):
+        (ws.root / "pc4.csv").write_text(PC4)
+        _before_the_producing_night(ws)
+    proc = crashed.cki("run", "--config", str(crashed.config), "--date", NIGHT3.isoformat(),
+                       env={**os.environ, "CKI_CRASH_AT": point})
+    assert proc.returncode == -9, proc.stderr
+    assert crashed.run(NIGHT3) == 0 and clean.run(NIGHT3) == 0
+    for table in ("kredietbarometer_nationaal", "kredietbarometer_gemeente", "hypotheekbarometer_leeftijd"):
+        assert crashed.table(table).equals(clean.table(table)), table
+    files = sorted(p.name for p in (clean.root / "outbox" / "barometer").iterdir())
+    assert len(files) == 15
+    for name in files:
+        assert (crashed.root / "outbox" / "barometer" / name).read_bytes() == \
+            (clean.root / "outbox" / "barometer" / name).read_bytes(), name
+    assert history(clean, "kredietbarometer_nationaal")[0]["persons_in_arrears"] == "1"
