@@ -9,7 +9,7 @@ import traceback
 from datetime import date
 from pathlib import Path
 
-from pipeline.errors import CkiError
+from pipeline.errors import CkiError, DiskFull
 
 
 def _date(text: str) -> date:
@@ -67,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         print("cki: interrupted; the register is unchanged unless the run had committed", file=sys.stderr)
         return 130
     except Exception as exc:  # the program itself failed: say so without leaking data
+        from pipeline.fsio import disk_full
+
+        if disk_full(exc):          # a full disk the write helpers did not see first
+            print("cki: the disk is full. A run leaves the register as before it or as after it; free space "
+                  "and run cki again: the next run finishes the work.", file=sys.stderr)
+            return DiskFull.exit_code
         if args.debug:
             traceback.print_exc()
         print(f"cki: the run could not complete ({type(exc).__name__}); rerun with --debug for details",

@@ -16,3 +16,22 @@ class RunLocked(CkiError):
 
     exit_code = 3
 
+
+
+class DiskFull(CkiError):
+    """A write found the disk full. The register is as before the run, or, once the run has
+    committed, as after it with its publication left for the next run to finish."""
+
+    exit_code = 4
+
+    def __init__(self, folder: object) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+        self.committed = False
+
+    def __str__(self) -> str:
+        first = f"the disk is full: cannot write in {self.folder}. "
+        if self.committed:
+            return first + ("The night was committed; its return files and archive moves wait. Free space "
+                            "and run cki again: the next run finishes them.")
+        return first + "The register is unchanged. Free space and run cki again: the next run does the whole night."

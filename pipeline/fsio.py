@@ -6,16 +6,38 @@ never retried (PostgreSQL's fsyncgate).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline import faults
+from pipeline.errors import DiskFull
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error is a full disk: an OSError's errno, or the text Polars and Arrow wrap it in."""
+    text = str(exc)
+    return getattr(exc, "errno", None) == errno.ENOSPC or "os error 28" in text or "No space left" in text
+
+
+@contextmanager
+def full_disk_said(folder: Path) -> Iterator[None]:
+    """Turn a full disk, however a library reports it, into one DiskFull naming the folder."""
+    try:
+        yield
+    except DiskFull:
+        raise
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        if disk_full(exc):
+            raise DiskFull(folder) from exc
+        raise
 
 
 def fsync_dir(folder: Path) -> None:
@@ -27,23 +49,31 @@ def fsync_dir(folder: Path) -> None:
 
 
 def _atomic(target: Path, write: Callable[[Path], None]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    with full_disk_said(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
     tmp = Path(tmp_name)
     try:
-        write(tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with full_disk_said(target.parent):
+            faults.disk("write")
+            faults.disk(target.name)
+            write(tmp)
+            _fsync(tmp)
         faults.point("before_rename")
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(target.parent)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_bytes(target: Path, data: bytes) -> None:
@@ -80,7 +110,8 @@ def write_parquet_frames(target: Path, frames: Iterable[pl.DataFrame], schema: d
 def write_scratch_parquet(target: Path, frame: pl.DataFrame) -> None:
     """A file only this run reads back (not named by the register, so the next run deletes it
     should this one crash): fast compression, and statistics so a range filter skips row groups."""
-    frame.write_parquet(target, compression="lz4", statistics=True, row_group_size=64 * 1024)
+    with full_disk_said(target.parent):
+            frame.write_parquet(target, compression="lz4", statistics=True, row_group_size=64 * 1024)
 
 
 def write_csv(target: Path, frame: pl.DataFrame) -> None:
@@ -104,7 +135,7 @@ def move(source: Path, target: Path) -> None:
     try:
         os.replace(source, target)
     except OSError as exc:
-        if exc.errno != 18:  # EXDEV
+        if exc.errno != errno.EXDEV:
             raise
         _atomic(target, lambda tmp: tmp.write_bytes(source.read_bytes()))
         source.unlink()

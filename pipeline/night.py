@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from pipeline.barometer.asof import RegisterTables
 from pipeline.barometer.calendar import check_restatable
 from pipeline.config import Config, load_pc4
 from pipeline.consult import Answers, RegisterView, answer, validate_requests
+from pipeline.errors import DiskFull
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
 from pipeline.mutations import EventSink, MutationNight, MutationOutcome, combine
@@ -176,9 +179,10 @@ def run_night(config: Config, run_date: date) -> NightResult:
         outcome = _with_retention(reg, outcome, run_date)
         barometers = _barometers(config, reg, outcome, run_date)
         manifest = _commit(config, tx, run_id, run_date, per_file, outcome, consulted, barometers)
-        publish.carry_out(root, manifest)
-        retention.purge_archive(config.archive, run_date, config.settings.archive_days)
-        Register(root).clean()
+        with after_the_commit():
+            publish.carry_out(root, manifest)
+            retention.purge_archive(config.archive, run_date, config.settings.archive_days)
+            Register(root).clean()
         results = [f.result for f in per_file]
         log.info("run %s committed: %d files, %d records accepted, %d rejected", run_id, len(results),
                  sum(r.accepted for r in results), sum(r.rejected for r in results))
@@ -217,8 +221,10 @@ def restate_barometer(config: Config, peildatum: date, today: date) -> Barometer
             tx.replace(name, frame)
         staging = config.outbox / STAGING / tx.run_id
         plan = _barometer_plan(config, staging, update)
-        publish.carry_out(config.register, tx.commit({"outbox": plan, "archive": [], "staging": str(staging)}))
-        Register(config.register).clean()
+        manifest = tx.commit({"outbox": plan, "archive": [], "staging": str(staging)})
+        with after_the_commit():
+            publish.carry_out(config.register, manifest)
+            Register(config.register).clean()
         return update
 
 
@@ -253,12 +259,23 @@ def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: da
     return outcome
 
 
+@contextmanager
+def after_the_commit() -> Iterator[None]:
+    """A full disk from here on leaves a committed register whose publication the next run finishes."""
+    try:
+        yield
+    except DiskFull as exc:
+        exc.committed = True
+        raise
+
+
 def _recover(config: Config) -> Register:
     """Finish a committed run's publishing, then delete what a crashed run left behind."""
     reg = Register(config.register)
     if publish.pending(config.register, reg.manifest):
         log.info("finishing the publication of run %s", reg.manifest["run_id"])
-        publish.carry_out(config.register, reg.manifest)
+        with after_the_commit():
+            publish.carry_out(config.register, reg.manifest)
     reg.clean()
     shutil.rmtree(config.outbox / STAGING, ignore_errors=True)
     return reg
