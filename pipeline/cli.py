@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--out", type=Path, help="where to write the errors file (default: beside the file)")
     sch = sub.add_parser("schedule", help="run every night on the configured cron")
     sch.add_argument("--config", type=Path, default=Path("config.yaml"))
-    demo = sub.add_parser("demo", help="make a small realistic workspace and run one night")
+    demo = sub.add_parser("demo", help="make a small realistic workspace and run 16 months of nights, then one more")
     demo.add_argument("--dir", type=Path, default=Path("cki-demo"))
     demo.add_argument("--date", type=_date)
     baro = sub.add_parser("barometer", help="(re)produce the barometers of one reference date")

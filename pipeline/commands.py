@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.config import load_config, today_in
 from pipeline.night import NightResult, run_night
+from pipeline.outbox import BAROMETER
 
 
 def _print_summary(result: NightResult, outbox: Path) -> None:
@@ -20,6 +21,9 @@ def _print_summary(result: NightResult, outbox: Path) -> None:
             print(f"  {r.participant:<12} {r.file:<40} {r.status:<8} {r.accepted:>7} accepted "
                   f"{r.rejected:>7} rejected {r.warnings:>5} warnings{err}")
         print(f"results are in {outbox}/<participant>/")
+    if result.barometer_dates:
+        print(f"barometers produced for {', '.join(map(str, result.barometer_dates))}: "
+              f"{outbox / BAROMETER}/barometer.html and the tables beside it")
 
 
 def run(config_path: Path, run_date: date | None) -> int:
@@ -27,6 +31,19 @@ def run(config_path: Path, run_date: date | None) -> int:
     run_date = run_date or today_in(config.settings.timezone)
     result = run_night(config, run_date)
     _print_summary(result, config.outbox)
+    return 0
+
+
+def barometer(peildatum: date, config_path: Path) -> int:
+    from pipeline.night import restate_barometer
+
+    config = load_config(config_path)
+    update = restate_barometer(config, peildatum, today_in(config.settings.timezone))
+    rows = update.rows["kredietbarometer_nationaal"].row(0, named=True)
+    print(f"barometers for {peildatum} (re)produced: {rows['persons_with_credit']} persons with a consumer "
+          f"credit, {rows['persons_in_arrears']} in arrears, {rows['contracts']} running contracts")
+    print(f"the history holds {len(update.history['kredietbarometer_nationaal'])} reference dates: "
+          f"{config.outbox / BAROMETER}/barometer.html and the tables beside it")
     return 0
 
 
@@ -56,13 +73,23 @@ def schedule(config_path: Path) -> int:
 
 def demo(folder: Path, run_date: date | None) -> int:
     from pipeline.demo_data import draft_path, write_demo_workspace
+    from pipeline.demo_history import held_back, history, night_line, quiet
 
     run_date = run_date or today_in("Europe/Amsterdam")
     config_path = write_demo_workspace(folder, run_date)
     print(f"demo workspace: {folder.resolve()}")
+    config, past = load_config(config_path), history(run_date)
+    print(f"first the {len(past.nights)} nights before {run_date}, one a month (BANK2, KREDIET2, LEASE2):")
+    with held_back(config.inbox), quiet():
+        for night in past.nights:
+            past.deliver(config.inbox, night)
+            print(night_line(run_night(config, night)))
+    print(f"then the night of {run_date}:")
     code = run(config_path, run_date)
     draft = draft_path(folder, run_date)
-    print(f"\nEvery rejected record and why: {folder}/outbox/<participant>/*.errors.csv\n"
+    print(f"\nThe barometers, one reference date per quarter: {folder}/outbox/barometer/barometer.html\n"
+          f"  (the tables: {folder}/outbox/barometer/*.csv)\n"
+          f"Every rejected record and why: {folder}/outbox/<participant>/*.errors.csv\n"
           f"A participant's dry run of a draft delivery (nothing is applied):\n"
           f"  .venv/bin/cki validate {draft} --config {config_path} --date {run_date}")
     return code

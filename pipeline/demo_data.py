@@ -29,6 +29,10 @@ PARTICIPANTS = [
     ("GEMEENTE1", "Gemeente Voorbeeld, schuldhulpverlening", "GEMEENTE", True, ["SR"]),
     # Does not register, so consultation is refused by reciprocity.
     ("CONSULT1", "Informatiebureau Zonder Registratie", "OVERIG", False, []),
+    # Deliver only on the nights before the run date (demo_history): the barometers' trend.
+    ("BANK2", "Hypotheek- en Spaarbank N.V.", "BANK", True, ["AK", "RK", "HY", "RH", "RN"]),
+    ("KREDIET2", "Consumentenkrediet Nederland B.V.", "FINANCIERINGSMAATSCHAPPIJ", True, ["AK", "RK"]),
+    ("LEASE2", "Private Lease Nederland B.V.", "LEASE", True, ["OA"]),
 ]
 
 PC4_GEMEENTE = [
@@ -133,11 +137,18 @@ def _text(value) -> str | None:
 
 def _write(path: Path, participant: str, rows: list[dict], columns=COLUMNS) -> None:
     """Write rows as a `;`-separated UTF-8 CSV with every column as text."""
+    data = {col: [_text(row.get(col)) for row in rows] for col in columns if col != "participant_code"}
+    write_frame(path, participant, pl.DataFrame(data, schema={col: pl.String for col in data}), columns)
+
+
+def write_frame(path: Path, participant: str, frame: pl.DataFrame, columns=COLUMNS) -> None:
+    """Write a frame of records as a delivery: `;`-separated UTF-8 CSV, the columns in order,
+    participant_code filled in, ISO dates, true/false, empty for a missing column or value."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if "participant_code" in columns:
-        rows = [{"participant_code": participant, **row} for row in rows]
-    data = {col: [_text(row.get(col)) for row in rows] for col in columns}
-    pl.DataFrame(data, schema={col: pl.String for col in columns}).write_csv(path, separator=";")
+    given = {"participant_code": pl.lit(participant)} if "participant_code" in columns else {}
+    given |= {col: pl.col(col) for col in frame.columns}
+    cells = [given.get(col, pl.lit(None)).cast(pl.String).alias(col) for col in columns]
+    frame.select(cells).write_csv(path, separator=";")
 
 
 def _bank_init(d: date) -> list[dict]:
