@@ -110,8 +110,10 @@ def consult(requests: list[tuple[int, Delivery]], view: RegisterView, config: Co
 
 def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date: date,
              run_id: str, sink: EventSink | None = None
-             ) -> tuple[list[FileOutcome], MutationOutcome | None, Consulted | None]:
-    """Whole-file checks, then every record and request; per file its result and output frames.
+             ) -> tuple[list[FileOutcome], MutationOutcome, Consulted | None]:
+    """Whole-file checks, then every record, then the retention purge, then every request; per
+    file its result and output frames. The purge comes before the requests are answered, so no
+    answer shows a registration on the night its retention ends.
 
     A mutation file goes to the chunked apply as soon as it passes its whole-file checks, so a
     night holds about a chunk's worth of delivered text at a time, not the whole night's.
@@ -122,7 +124,7 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
             if night is None:
                 night = MutationNight(reg, run_rules(config, run_date), run_id, sink)
             night.add_file(i, d)
-    outcome = night.finish() if night is not None else None
+    outcome = _with_retention(reg, night.finish() if night is not None else None, run_date)
     requests = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind == "RAAD"]
     consulted = consult(requests, register_view(reg, outcome), config, run_date)
     by_file = {}
@@ -176,7 +178,6 @@ def run_night(config: Config, run_date: date) -> NightResult:
         run_id = f"{run_date:%Y%m%d}-{reg.version + 1:06d}"
         tx = Transaction(reg, run_id)
         per_file, outcome, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx)
-        outcome = _with_retention(reg, outcome, run_date)
         barometers = _barometers(config, reg, outcome, run_date)
         manifest = _commit(config, tx, run_id, run_date, per_file, outcome, consulted, barometers)
         with after_the_commit():
