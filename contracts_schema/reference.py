@@ -6,7 +6,7 @@ committed file differs from what this renders.
 
 from __future__ import annotations
 
-from contracts_schema import codes, mutation, request
+from contracts_schema import codes, mutation, request, returns
 from contracts_schema.columns import TYPE_NAMES
 from contracts_schema.errors import CATALOGUE
 
@@ -49,6 +49,30 @@ def _errors() -> list[str]:
     return lines
 
 
+def _returns() -> list[str]:
+    lines = ["For a delivery `NAME.csv` or `NAME.parquet` the night writes into `outbox/<PARTICIPANT>/`:", "",
+             "| file | when, and what it holds |", "|---|---|"]
+    lines += [f"| `NAME{suffix}` | {what} |" for suffix, what in returns.RETURN_FILES.items()]
+    order = ", ".join(f"`{k}`" for k in codes.FILE_KINDS)
+    n = returns.FIRST_REPEAT
+    return [*lines, "",
+            "**Every delivery keeps its own answer.** The return files are named after the delivered file "
+            "without its extension (`NAME`); a name other than `….csv` or `….parquet` is kept whole "
+            "(`notes.txt.result.json`). Where that name is taken — by an earlier answer to you, on any "
+            "earlier night, also one whose files have been deleted since (a re-upload of an answered name, "
+            "which gets `FILE_DUPLICATE` or `FILE_SEQUENCE`), or by another of your deliveries of the same "
+            f"night (`NAME.csv` beside `NAME.parquet`) — the later delivery's return files get the first free "
+            f"number from {n} up: `NAME.{n}.result.json`, `NAME.{n}.errors.csv`, then `NAME.{n + 1}.…`. A name "
+            "is never given twice, so an answer is never overwritten. A night takes your deliveries in the "
+            f"order {order}, then by sequence number, then by file name (`NAME.csv` before `NAME.parquet`), "
+            "files whose name is not valid last, and names their answers in that order. `file` in "
+            "`result.json` always names the delivered file.", "",
+            "**Fetch your answers in time.** Return files are deleted by the night whose run date is "
+            f"`outbox_days` days after the night that wrote them (the operator's setting, by default "
+            f"{returns.OUTBOX_DAYS_DEFAULT}): an answer of day D is there up to and including day D + "
+            "`outbox_days` - 1. Their names stay taken.", ""]
+
+
 def render() -> str:
     """The whole reference as Markdown."""
     parts = [
@@ -71,6 +95,7 @@ def render() -> str:
         *[f"| `{c}` | {m} |" for c, m in codes.CODE_MEANINGS.items()], "",
         "## Consultation requests (`RAAD`)", "", *_columns(request.COLUMNS), "",
         "Required: " + ", ".join(f"`{c}`" for c in request.REQUIRED_FIELDS) + ".", "",
+        "## Return files", "", *_returns(),
         "## Error codes", "", *_errors(), "",
     ]
     return "\n".join(parts)

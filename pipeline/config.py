@@ -80,6 +80,7 @@ class Settings(_Strict):
     min_cell_size: int = Field(default=10, ge=1)
     barometer: Barometer = Field(default_factory=Barometer)
     archive_days: int = Field(default=90, ge=0)
+    outbox_days: int = Field(default=90, ge=1)   # participants' return files (contracts_schema.returns)
     max_file_bytes: int = Field(default=2_147_483_648, gt=0)
     participants: list[Participant] = Field(min_length=1)
 

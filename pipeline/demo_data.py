@@ -273,6 +273,7 @@ def _config() -> dict:
         "min_cell_size": 10,
         "barometer": {"frequency": "quarterly", "consumer_credit_types": ["AK", "RK", "VK", "OA"]},
         "archive_days": 90,
+        "outbox_days": 90,
         "max_file_bytes": 2147483648,
         "participants": [
             {"code": code, "name": name, "category": category, "may_register": registers,

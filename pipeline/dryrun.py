@@ -15,7 +15,7 @@ from pipeline.errors import CkiError
 from pipeline.intake import NAME_PATTERN, Delivery
 from pipeline.night import evaluate
 from pipeline.outbox import FileResult, return_name
-from pipeline.register import Register, locked
+from pipeline.register import reading
 
 
 def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tuple[FileResult, Path]:
@@ -24,8 +24,8 @@ def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tup
     match = NAME_PATTERN.match(file.name)
     folder = match["participant"] if match else file.parent.name
     delivery = Delivery(file, folder, file.name)
-    with locked(config.register):
-        per_file, _, _ = evaluate([delivery], Register(config.register), config, run_date, "dry-run")
+    with reading(config.register) as reg:      # beside a night: the version committed before it
+        per_file, _, _ = evaluate([delivery], reg, config, run_date, "dry-run")
     result, errors = per_file[0].result, per_file[0].errors
     name = return_name(file.name) + ".errors.csv"
     target = out if out is not None else file.with_name(name)

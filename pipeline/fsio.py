@@ -48,7 +48,7 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _atomic(target: Path, write: Callable[[Path], None]) -> None:
+def _atomic(target: Path, write: Callable[[Path], None], mode: int = 0o644) -> None:
     with full_disk_said(target.parent):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -59,6 +59,7 @@ def _atomic(target: Path, write: Callable[[Path], None]) -> None:
             faults.disk("write")
             faults.disk(target.name)
             write(tmp)
+            os.chmod(tmp, mode)             # mkstemp's 0600 would hide return files from their reader
             _fsync(tmp)
         faults.point("before_rename")
         os.replace(tmp, target)
@@ -82,6 +83,11 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+def write_secret(target: Path, text: str) -> None:
+    """A text only its owner may read, from the moment it has its name."""
+    _atomic(target, lambda tmp: tmp.write_bytes(text.encode("utf-8")), mode=0o600)
 
 
 def write_json(target: Path, obj: object) -> None:
@@ -119,6 +125,11 @@ def write_csv(target: Path, frame: pl.DataFrame) -> None:
     safe = frame.with_columns(formula_safe(pl.col(c)).alias(c) for c, t in frame.schema.items() if t == pl.String)
     _atomic(target, lambda tmp: safe.write_csv(tmp, separator=";", quote_style="necessary",
                                               date_format="%Y-%m-%d", null_value=""))
+
+
+def write_csv_as_delivered(target: Path, frame: pl.DataFrame) -> None:
+    """Write text columns back as a participant delivered them (an archived delivery)."""
+    _atomic(target, lambda tmp: frame.write_csv(tmp, separator=";", quote_style="necessary", null_value=""))
 
 
 FORMULA_START = r"^[=+\-@\t\r\n\x00]"

@@ -13,7 +13,7 @@ import polars as pl
 
 from pipeline.config import Config
 from pipeline.consult import RegisterView, codes_text, match_persons, rows_of_contracts
-from pipeline.register import Register
+from pipeline.register import Register, reading
 from pipeline.retention import consultation_cutoff
 from pipeline.state import CONTRACT_KEY
 
@@ -38,8 +38,13 @@ def _request(p: Person) -> pl.DataFrame:
 
 
 def inspect(config: Config, person: Person, on: date) -> dict:
-    """Everything the register holds on the person, as plain data."""
-    reg = Register(config.register)
+    """Everything the register holds on the person, as plain data (one committed version, kept
+    whole while it is read)."""
+    with reading(config.register) as reg:
+        return _inspect(reg, config, person, on)
+
+
+def _inspect(reg: Register, config: Config, person: Person, on: date) -> dict:
     view = RegisterView(reg.scan("persons"), reg.scan("addresses"), reg.scan("borrowers"),
                         reg.scan("contracts"), reg.scan("codes"))
     match = match_persons(_request(person), view).row(0, named=True)

@@ -13,6 +13,7 @@ import polars.selectors as cs
 
 from contracts_schema import mutation
 from pipeline.apply import Applied, apply_records, same_contract_as
+from pipeline.erase import Erasure, no_keys, purged_as_expired
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
@@ -53,10 +54,17 @@ class MutationOutcome:
     updates: dict[str, tuple[pl.DataFrame, pl.DataFrame, list[str]]] = field(default_factory=dict)
     # per table: (committed rows superseded, tonight's rows, tonight's parts written already)
     erased: pl.DataFrame | None = None                                # contract keys DELETEd
+    expired: pl.DataFrame | None = None                               # contract keys retention ends
+    erased_persons: pl.DataFrame | None = None                        # person ids left with nothing
     next_person_id: int | None = None                                 # after tonight's new persons
 
     def table(self, reg: Register, name: str) -> pl.LazyFrame:
-        """A register table as it stands after tonight's changes (before the commit), lazily."""
+        """A register table as it stands after tonight's changes (before the commit), lazily:
+        without what tonight erases."""
+        return self.erasure().kept(name, self.written_table(reg, name))
+
+    def written_table(self, reg: Register, name: str) -> pl.LazyFrame:
+        """The table as tonight writes it, before the erasure."""
         if name in self.tables:
             return self.tables[name].lazy()
         gone, rows, written = self.updates.get(name, (None, None, []))
@@ -66,6 +74,13 @@ class MutationOutcome:
         if name in self.appends:
             parts.append(self.appends[name].lazy())
         return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
+
+    def erasure(self) -> Erasure:
+        """What tonight erases, as the plan the commit carries out."""
+        return Erasure(self.erased if self.erased is not None else no_keys(),
+                       self.expired if self.expired is not None else no_keys(),
+                       self.erased_persons if self.erased_persons is not None
+                       else pl.DataFrame(schema={"person_id": pl.Int64}))
 
 
 def tagged(i: int, frame: pl.DataFrame, d: Delivery) -> pl.DataFrame:
@@ -192,7 +207,8 @@ class MutationNight:
         erase = applied.final.filter(pl.col("erase_step").is_not_null()).select(*CONTRACT_KEY, "erase_step")
         erase_keys = hashed_keys(erase)
         accepted = _after_erasure(applied.accepted, erase)
-        found = pl.concat([found, applied.findings, self._persons_and_borrowers(accepted, keys, erase_keys)])
+        purged = purged_as_expired(applied.findings, valid, self.reg.scan("purges"), self.reg.purge_secret())
+        found = pl.concat([found, purged, self._persons_and_borrowers(accepted, keys, erase_keys)])
         self._contracts(applied, current, keys, erase)
         self._codes(accepted, erase_keys)
         if erase.height:
@@ -306,8 +322,6 @@ class MutationNight:
         self._resolve_persons(out)
         out.next_person_id = self.persons.next_id
         out.appends["contract_history"] = self.history.table()
-        if erase.height:
-            self._erase(out, erase)
         return out
 
     def _resolve_persons(self, out: MutationOutcome) -> None:
@@ -322,18 +336,6 @@ class MutationNight:
         out.updates["persons"] = (gone, rows, written)
         out.appends["addresses"] = (pl.concat(resolved.addresses) if resolved.addresses
                                     else pl.DataFrame(schema=ADDRESSES_SCHEMA))
-
-    def _erase(self, out: MutationOutcome, erase: pl.DataFrame) -> None:
-        """A DELETE erases: the tables it touches are rewritten whole, so nothing of it stays on disk."""
-        for name in ("contracts", "codes", "borrowers"):
-            out.tables[name] = out.table(self.reg, name).collect()
-        out.tables["contract_history"] = (out.table(self.reg, "contract_history")
-                                          .join(erase.lazy(), on=CONTRACT_KEY, how="anti").collect())
-        referenced = out.tables["borrowers"].select("person_id").unique().lazy()
-        for name in ("persons", "addresses"):      # a person nothing refers to any more goes too
-            out.tables[name] = out.table(self.reg, name).join(referenced, on="person_id", how="semi").collect()
-        out.updates.clear()
-        out.appends.clear()
 
     def _erase_tonights_events(self, erased: pl.DataFrame) -> None:
         """Events of earlier chunks of contracts that a later chunk's DELETE erased."""

@@ -15,7 +15,7 @@ import polars as pl
 
 from contracts_schema import mutation, request
 from contracts_schema.barometer import TABLES as BAROMETER_TABLES
-from pipeline import intake, publish, retention
+from pipeline import answers, erase, intake, publish, retention, scrub
 from pipeline.barometer import produce
 from pipeline.barometer.asof import RegisterTables
 from pipeline.barometer.calendar import check_restatable
@@ -26,7 +26,8 @@ from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
 from pipeline.mutations import EventSink, MutationNight, MutationOutcome, combine
 from pipeline.outbox import FileResult, errors_frame, stage, stage_barometer, summarise
-from pipeline.register import Register, Transaction, locked
+from pipeline.register import DATA, PART, ROW, Register, Transaction, locked
+from pipeline.state import CONTRACT_KEY, HISTORY_SCHEMA
 from pipeline.validate import RunRules
 
 log = logging.getLogger("cki")
@@ -246,18 +247,24 @@ def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: da
     if consultations.filter(pl.col("consulted_on") <= cutoff).select(pl.len()).collect().item():
         outcome.tables["consultations"] = consultations.filter(pl.col("consulted_on") > cutoff).collect()
     expired = retention.expired_contracts(tonights_table(reg, outcome, "contracts"), run_date)
-    if expired.height == 0:
-        return outcome
-    log.info("retention: %d contracts reach 5 years after their end", expired.height)
-    names = ("persons", "addresses", "borrowers", "contracts", "codes", "contract_history")
-    tables = {name: tonights_table(reg, outcome, name).collect() for name in names}
-    for name in names:                 # whole tables now: the purge rewrites them
-        outcome.appends.pop(name, None)
-        outcome.updates.pop(name, None)
-    outcome.tables.update(retention.purge_contracts(tables, expired))
-    erased = outcome.erased if outcome.erased is not None else expired.clear()
-    outcome.erased = pl.concat([erased, expired]).unique()
+    if expired.height:
+        log.info("retention: %d contracts reach 5 years after their end", expired.height)
+        outcome.expired = expired
+    outcome.erased_persons = _left_alone(reg, outcome)
     return outcome
+
+
+def _left_alone(reg: Register, outcome: MutationOutcome) -> pl.DataFrame:
+    """Persons of tonight's erased contracts that no borrower link refers to any more."""
+    gone = outcome.erasure().contracts
+    if gone.height == 0:
+        return pl.DataFrame(schema={"person_id": pl.Int64})
+    # Collected apart: one Polars query that scans a part twice, with and without its row index,
+    # fails to resolve (its common-subplan elimination merges the two scans).
+    def linked(borrowers: pl.LazyFrame) -> pl.DataFrame:
+        return borrowers.join(gone.lazy(), on=CONTRACT_KEY, how="semi").select("person_id").collect()
+    candidates = pl.concat([linked(reg.scan("borrowers")), linked(outcome.written_table(reg, "borrowers"))])
+    return erase.left_alone(candidates.unique(), outcome.table(reg, "borrowers"))
 
 
 @contextmanager
@@ -277,20 +284,21 @@ def _recover(config: Config) -> Register:
         log.info("finishing the publication of run %s", reg.manifest["run_id"])
         with after_the_commit():
             publish.carry_out(config.register, reg.manifest)
-    reg.clean()
+    reg.clean(wait=False)       # the night's own clean, after its commit, waits for readers
     shutil.rmtree(config.outbox / STAGING, ignore_errors=True)
     return reg
 
 
 def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
             outcome: MutationOutcome | None, consulted: Consulted | None, barometers: BarometerUpdate | None) -> dict:
+    held = _files_of_expired(tx, outcome)          # read before the erasure rewrites the events
     if outcome is not None:
-        _write_tables(tx, tx.register, outcome)
+        _write_tables(tx, tx.register, outcome, run_date)
         if outcome.next_person_id is not None:
             tx.next_person_id = outcome.next_person_id
     if consulted is not None:
         tx.append("consultations", _consultation_log(consulted, per_file, run_id, run_date))
-    tx.append("files", _ledger_rows(run_id, per_file))
+    names, expire = _record_answers(config, tx, run_id, run_date, per_file)
     results = [f.result for f in per_file]
     tx.append("runs", pl.DataFrame([{"run_id": run_id, "run_date": run_date, "files": len(results),
                                      "records": sum(r.records for r in results),
@@ -299,42 +307,101 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_fi
     processed_at = datetime.now(UTC).isoformat(timespec="seconds")
     plan_outbox, plan_archive = [], []
     with ThreadPoolExecutor(max_workers=STAGING_THREADS) as pool:     # mostly fsync waits
-        staged_files = list(pool.map(lambda f: stage(staging, f.result, f.errors, processed_at, f.extra), per_file))
-    for f, files in zip(per_file, staged_files, strict=True):
+        staged_files = list(pool.map(lambda f, name: stage(staging, f.result, f.errors, processed_at, f.extra, name),
+                                     per_file, names))
+    for f, name, files in zip(per_file, names, staged_files, strict=True):
         for staged, rel in files:
             plan_outbox.append([str(staged), str(config.outbox / rel)])
-        plan_archive.append([str(f.delivery.path), str(_archive_path(config, f.delivery, run_date)),
+        plan_archive.append([str(f.delivery.path), str(_archive_path(config, f.delivery, run_date, name)),
                              f.delivery.sha256])
     if barometers is not None:
         for name, frame in barometers.rows.items():
             tx.append(name, frame)
         plan_outbox += _barometer_plan(config, staging, barometers)
-    return tx.commit({"outbox": plan_outbox, "archive": plan_archive, "staging": str(staging)})
+    scrubbed = _scrub_plan(config, outcome, run_id, held, plan_archive, [t for _, t in plan_outbox])
+    return tx.commit({"outbox": plan_outbox, "archive": plan_archive, "staging": str(staging), "expire": expire,
+                      "scrub": scrubbed})
 
 
-def _write_tables(tx: Transaction, reg: Register, outcome: MutationOutcome) -> None:
+def _scrub_plan(config: Config, outcome: MutationOutcome | None, run_id: str, held: pl.DataFrame,
+                plan_archive: list[list], published: list[str]) -> dict | None:
+    """The files outside the register that may hold records of tonight's erased contracts."""
+    erasure = outcome.erasure() if outcome is not None else None
+    if not erasure or not (erasure.deleted.height or erasure.expired.height):
+        return None
+    tonight = {(Path(source).parent.name, Path(source).name): Path(target) for source, target, _ in plan_archive}
+    where = [tonight.get((owner, file), config.archive / day / owner / name) if rid == run_id
+             else config.archive / day / owner / name
+             for rid, day, owner, file, name in zip(*[held[c] for c in ("run_id", "day", "participant_code",
+                                                                         "file", "archived")], strict=True)]
+    owners = set(erasure.deleted["participant_code"])
+    deleted_tonight = [t for (owner, _), t in tonight.items() if owner in owners]
+    deleted_tonight += [Path(t) for t in published if t.endswith(".errors.csv") and Path(t).parent.name in owners]
+    return {"run_id": run_id, "files": scrub.targets(config, deleted_tonight, erasure.deleted, where)}
+
+
+def _files_of_expired(tx: Transaction, outcome: MutationOutcome | None) -> pl.DataFrame:
+    """(run, participant, file) of every delivery that held an accepted record of a contract
+    whose retention ends tonight, as the events (committed and tonight's) say: one row a file."""
+    expired = outcome.expired if outcome is not None else None
+    parts = [tx.register.root / DATA / p for p in tx.events]
+    if expired is None or expired.height == 0 or not parts:
+        return pl.DataFrame(schema=dict.fromkeys(["run_id", "participant_code", "file", "archived", "day"], pl.String))
+    held = (pl.scan_parquet(parts).join(expired.lazy(), on=CONTRACT_KEY, how="semi")
+            .select("run_id", "participant_code", "file").unique().collect())
+    ledger = tx.register.read("files").select("run_id", pl.col("participant").alias("participant_code"), "file",
+                                              answers.archive_names(pl.col("file"), pl.col("answer")).alias("archived"))
+    return held.join(ledger, on=["run_id", "participant_code", "file"], how="left").with_columns(
+        pl.col("archived").fill_null(pl.col("file")),
+        pl.col("run_id").str.slice(0, 8).str.to_date("%Y%m%d").dt.strftime("%Y-%m-%d").alias("day"))
+
+
+def _record_answers(config: Config, tx: Transaction, run_id: str, run_date: date,
+                    per_file: list[FileOutcome]) -> tuple[list[str], list[str]]:
+    """Name every delivery's answer (decision 50), record the names in the ledger, and list the
+    return files that ``outbox_days`` ends tonight (decision 53): deleted by the publication."""
+    ledger, legacy = answers.recorded(tx.register)
+    published = answers.published(config.outbox)
+    deliveries = [f.delivery for f in per_file]
+    folders = {d.folder for d in deliveries}
+    taken = answers.taken(ledger, published, answers.archived(config.archive, run_date, folders), folders)
+    names = answers.choose(deliveries, taken)
+    rows = _ledger_rows(run_id, per_file, names)
+    if legacy:          # a register from before files.answer gets the column once (decision 51)
+        tx.replace("files", pl.concat([ledger.select(rows.columns).cast(rows.schema), rows]))
+    else:
+        tx.append("files", rows)
+    dated = answers.dated(ledger, tx.register.read("runs"))
+    expire = retention.expired_answers(published, dated, config.outbox, run_date, config.settings.outbox_days)
+    if expire:
+        log.info("retention: %d return files reach outbox_days", len(expire))
+    return names, expire
+
+
+def _write_tables(tx: Transaction, reg: Register, outcome: MutationOutcome, run_date: date) -> None:
+    """Tonight's rows without what tonight erases, then the erasure of what was there before."""
+    erasure = outcome.erasure()
+    _history_of_erased(reg, outcome, erasure)
     for name, frame in outcome.tables.items():
         tx.replace(name, frame)
     for name, (superseded, rows, written) in outcome.updates.items():
-        tx.update(name, superseded, rows, written)
+        tx.update(name, superseded, erasure.kept(name, rows), written)
     for name, frame in outcome.appends.items():
-        tx.append(name, frame)
-    if outcome.erased is not None and outcome.erased.height:
-        kept, rewritten = _erase_events(reg, outcome.erased)
-        tx.replace_events(kept, rewritten)
+        tx.append(name, erasure.kept(name, frame))
+    erase.apply(tx, erasure)
+    if erasure.deleted.height or erasure.expired.height:
+        tx.append("purges", erase.manifest(erasure, tx.purge_secret(), tx.run_id, run_date))
 
 
-def _erase_events(reg: Register, erased: pl.DataFrame) -> tuple[list[str], pl.DataFrame | None]:
-    """Rewrite only the event parts that hold a DELETEd contract."""
-    kept, rewritten = [], []
-    for path in reg.files_of("events"):
-        part = pl.read_parquet(path)
-        hit = part.join(erased, on=["participant_code", "contract_number"], how="semi")
-        if hit.height:
-            rewritten.append(part.join(erased, on=["participant_code", "contract_number"], how="anti"))
-        else:
-            kept.append(path.name)
-    return kept, pl.concat(rewritten) if rewritten else None
+def _history_of_erased(reg: Register, outcome: MutationOutcome, erasure: erase.Erasure) -> None:
+    """The closed versions of erased contracts go dead like their other rows, so no merge of
+    history parts carries them into a part of tonight's."""
+    gone = erasure.contracts
+    if gone.height == 0:
+        return
+    dead = reg.locate("contract_history", gone, CONTRACT_KEY).select(PART, ROW).collect()
+    rows = outcome.appends.pop("contract_history", pl.DataFrame(schema=HISTORY_SCHEMA))
+    outcome.updates["contract_history"] = (dead, rows, [])
 
 
 def _consultation_log(consulted: Consulted, per_file: list[FileOutcome], run_id: str,
@@ -347,23 +414,23 @@ def _consultation_log(consulted: Consulted, per_file: list[FileOutcome], run_id:
         pl.col("participant").alias("participant_code"))
 
 
-def _ledger_rows(run_id: str, per_file: list[FileOutcome]) -> pl.DataFrame:
+def _ledger_rows(run_id: str, per_file: list[FileOutcome], names: list[str]) -> pl.DataFrame:
+    """One ledger row per delivery, with the name its answer got (``answer``)."""
     rows = [{"run_id": run_id, "participant": f.delivery.folder, "file": f.delivery.name,
              "kind": f.delivery.kind, "seq": f.delivery.seq, "sha256": f.delivery.sha256,
              "status": f.result.status, "records": f.result.records, "accepted": f.result.accepted,
-             "rejected": f.result.rejected, "file_error": f.result.file_error[0] if f.result.file_error else None}
-            for f in per_file]
+             "rejected": f.result.rejected, "file_error": f.result.file_error[0] if f.result.file_error else None,
+             "answer": name}
+            for f, name in zip(per_file, names, strict=True)]
     return pl.DataFrame(rows, schema={"run_id": pl.String, "participant": pl.String, "file": pl.String,
                                       "kind": pl.String, "seq": pl.Int64, "sha256": pl.String,
                                       "status": pl.String, "records": pl.Int64, "accepted": pl.Int64,
-                                      "rejected": pl.Int64, "file_error": pl.String})
+                                      "rejected": pl.Int64, "file_error": pl.String, "answer": pl.String})
 
 
-def _archive_path(config: Config, d: Delivery, run_date: date) -> Path:
+def _archive_path(config: Config, d: Delivery, run_date: date, answer: str) -> Path:
+    """``archive[/rejected]/<run date>/<participant>/``, named like its answer with the delivered
+    extension (NAME.2.csv beside NAME.2.result.json); a taken name is never chosen, so an archived
+    delivery is never replaced (decision 52)."""
     base = config.archive / "rejected" if d.file_error else config.archive
-    target = base / f"{run_date:%Y-%m-%d}" / d.folder / d.name
-    n = 1
-    while target.exists():
-        target = target.with_name(f"{d.name}.{n}")
-        n += 1
-    return target
+    return base / f"{run_date:%Y-%m-%d}" / d.folder / answers.archive_name(d.name, answer)

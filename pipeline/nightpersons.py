@@ -27,6 +27,7 @@ from pipeline.persons import (
     fold,
     new_persons,
     reported_addresses,
+    unrecorded,
 )
 from pipeline.register import PART, ROW, Register
 from pipeline.tonight import KeyedTable, hashed_keys
@@ -145,10 +146,9 @@ class NightPersons:
 
 
 def _fresh(reg: Register, reported: pl.DataFrame, committed: bool) -> pl.DataFrame:
-    """Reported addresses the register does not hold yet for their person."""
-    if not committed or reported.height == 0:
-        return reported
-    place = ["person_id", "postcode_key", "house_number", "house_number_suffix"]
-    known = (reg.scan("addresses").filter(pl.col("person_id").is_in(reported["person_id"].unique().implode()))
-             .select(place).collect())
-    return reported.join(known, on=place, how="anti", nulls_equal=True).select(list(ADDRESSES_SCHEMA))
+    """Reported addresses, one a person and day (decision 39), that the register lacks."""
+    known = pl.DataFrame(schema=ADDRESSES_SCHEMA)
+    if committed and reported.height:
+        known = (reg.scan("addresses").filter(pl.col("person_id").is_in(reported["person_id"].unique().implode()))
+                 .collect())
+    return unrecorded(known, reported)

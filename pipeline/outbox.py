@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from contracts_schema.returns import base_name
 from pipeline import fsio
 from pipeline.findings import with_messages
 
@@ -71,10 +72,11 @@ def errors_frame(findings: pl.DataFrame, raw: pl.DataFrame | None, id_column: st
 
 
 def stage(staging: Path, result: FileResult, errors: pl.DataFrame, processed_at: str,
-          extra: dict[str, pl.DataFrame] | None = None) -> list[tuple[Path, str]]:
-    """Write one file's return files into staging; return (staged path, relative target)."""
+          extra: dict[str, pl.DataFrame] | None = None, name: str | None = None) -> list[tuple[Path, str]]:
+    """Write one file's return files into staging under the answer's ``name`` (NAME.2 for a later
+    delivery whose names were taken; ``answers.choose``); return (staged path, relative target)."""
     out = []
-    folder, name = staging / result.participant, return_name(result.file)
+    folder, name = staging / result.participant, name or return_name(result.file)
     frames = {".errors.csv": errors, **(extra or {})}
     for suffix, frame in frames.items():
         fsio.write_csv(folder / (name + suffix), frame)
@@ -103,5 +105,6 @@ def stage_barometer(staging: Path, history: dict[str, pl.DataFrame], html: str) 
 
 
 def return_name(file: str) -> str:
-    """SPEC 4: the return files of ``NAME.ext`` are ``NAME.result.json`` and so on."""
-    return Path(file).stem if Path(file).suffix in (".csv", ".parquet") else file
+    """SPEC 4: the return files of ``NAME.ext`` are ``NAME.result.json`` and so on (where no
+    earlier answer took the name)."""
+    return base_name(file)

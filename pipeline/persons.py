@@ -121,9 +121,19 @@ def new_persons(ids: pl.Series) -> pl.DataFrame:
 
 
 def reported_addresses(updates: pl.DataFrame) -> pl.DataFrame:
-    """Every distinct address a person was reported at, dated by its first report."""
+    """The address each person was reported at, per day they were reported (the last report of a
+    day wins)."""
     rows = updates.filter(pl.col("postcode").is_not_null()).with_columns(
-        postcode_key(pl.col("postcode")).alias("postcode_key"))
-    return (rows.group_by("person_id", "postcode_key", "house_number", "house_number_suffix")
-            .agg(pl.col("event_date").min().alias("valid_from"))
+        postcode_key(pl.col("postcode")).alias("postcode_key"), pl.col("event_date").alias("valid_from"))
+    order = [c for c in ("file_idx", "line_no") if c in rows.columns]
+    return (rows.sort(["person_id", "valid_from", *order]).unique(["person_id", "valid_from"], keep="last")
             .select(list(ADDRESSES_SCHEMA)).cast(ADDRESSES_SCHEMA))  # type: ignore[arg-type]
+
+
+def unrecorded(known: pl.DataFrame, reported: pl.DataFrame) -> pl.DataFrame:
+    """The ``reported`` addresses the register does not hold yet for that person and day. Every
+    day stays, also a report of the address already in force: a report dated earlier that
+    arrives later (another lender's, a late one) may fall before it, and the address on a past
+    date is the last one reported on or before it (decision 39)."""
+    on = ["person_id", "valid_from", "postcode_key", "house_number", "house_number_suffix"]
+    return reported.join(known.select(on), on=on, how="anti", nulls_equal=True).select(list(ADDRESSES_SCHEMA))

@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from pipeline import faults, fsio
+from pipeline import faults, fsio, scrub
 
 PUBLISHED = "PUBLISHED"
 
@@ -23,7 +23,8 @@ def pending(register_root: Path, manifest: dict) -> bool:
 
 
 def carry_out(register_root: Path, manifest: dict) -> None:
-    """Move staged outbox files into place and inputs to the archive; idempotent."""
+    """Move staged outbox files into place and inputs to the archive, then delete the return
+    files whose retention the night ended; idempotent."""
     plan = manifest.get("publish") or {}
     for staged, target in plan.get("outbox", []):
         if Path(staged).exists():
@@ -35,10 +36,24 @@ def carry_out(register_root: Path, manifest: dict) -> None:
         src = Path(source)
         if os.path.lexists(src) and _same(src, sha):
             fsio.move(src, Path(target))
+    expire(plan.get("expire", []))
+    scrub.carry_out(register_root, plan.get("scrub"))
     fsio.write_text(register_root / PUBLISHED, manifest["run_id"])
     staging = plan.get("staging")
     if staging:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def expire(paths: list[str]) -> None:
+    """Delete the participants' return files that the night's ``outbox_days`` ends; idempotent."""
+    folders = set()
+    for path in map(Path, paths):
+        path.unlink(missing_ok=True)
+        folders.add(path.parent)
+        faults.point("expire_file")
+    for folder in sorted(folders):
+        if folder.is_dir():
+            fsio.fsync_dir(folder)
 
 
 def _same(path: Path, sha: str | None) -> bool:

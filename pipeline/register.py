@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ import polars as pl
 
 from contracts_schema.barometer import TABLES as BAROMETER_TABLES
 from pipeline import faults, fsio
+from pipeline.erase import PURGES_SCHEMA
 from pipeline.errors import RunLocked
 from pipeline.persons import ADDRESSES_SCHEMA, PERSONS_SCHEMA
 from pipeline.state import BORROWERS_SCHEMA, CODES_SCHEMA, CONTRACTS_SCHEMA, HISTORY_SCHEMA
@@ -31,7 +33,7 @@ from pipeline.state import BORROWERS_SCHEMA, CODES_SCHEMA, CONTRACTS_SCHEMA, HIS
 FILES_SCHEMA = {"run_id": pl.String(), "participant": pl.String(), "file": pl.String(),
                 "kind": pl.String(), "seq": pl.Int64(), "sha256": pl.String(), "status": pl.String(),
                 "records": pl.Int64(), "accepted": pl.Int64(), "rejected": pl.Int64(),
-                "file_error": pl.String()}
+                "file_error": pl.String(), "answer": pl.String()}   # answer: its return files' name
 RUNS_SCHEMA = {"run_id": pl.String(), "run_date": pl.Date(), "files": pl.Int64(),
                "records": pl.Int64(), "accepted": pl.Int64()}
 CONSULTATIONS_SCHEMA = {"run_id": pl.String(), "consulted_on": pl.Date(), "participant_code": pl.String(),
@@ -48,7 +50,9 @@ TABLE_SCHEMAS: dict[str, dict] = {
     "files": FILES_SCHEMA,
     "runs": RUNS_SCHEMA,
     **{t.name: t.schema for t in BAROMETER_TABLES},     # the barometer history, kept for ever
+    "purges": PURGES_SCHEMA,                            # keyed hashes of erased contracts
 }
+PURGE_KEY = "PURGE_KEY"        # the secret of the purge manifest's keyed hashes (never in data/)
 DATA = "data"
 PART, ROW = "_part", "_row"          # where a located row lives: its part file and row position
 MAX_DEAD_SHARE = 0.3                  # a part with more dead rows than this is rewritten
@@ -84,6 +88,37 @@ def locked(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
+READERS = ".readers"        # shared-locked by every reader, exclusively by ``clean`` before it deletes
+
+
+@contextmanager
+def reading(root: Path) -> Iterator[Register]:
+    """One committed version to read from, kept whole while it is read: a reader holds a shared
+    lock that ``clean`` waits for before it deletes a part a commit replaced."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / READERS, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield Register(root)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _no_readers(root: Path, wait: bool) -> Iterator[bool]:
+    """Whether no reader holds a version (waiting for them to finish when ``wait``)."""
+    fd = os.open(root / READERS, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 class Register:
     """A read view of one committed version of the register."""
 
@@ -113,6 +148,11 @@ class Register:
         held = [self.scan(name).select(pl.col("person_id").max()).collect().item()
                 for name in ("persons", "consultations")]
         return max((int(i) for i in held if i is not None), default=0) + 1
+
+    def purge_secret(self) -> str | None:
+        """The secret the purge manifest's hashes are keyed with (none before the first purge)."""
+        path = self.root / PURGE_KEY
+        return path.read_text().strip() if path.exists() else None
 
     def read(self, name: str) -> pl.DataFrame:
         """A whole table (empty with its schema when the register has none yet)."""
@@ -179,15 +219,20 @@ class Register:
         names.update(self.manifest.get("dead", {}).values())
         return names
 
-    def clean(self) -> None:
-        """Delete data files that CURRENT does not name (crashed or superseded). Lock held."""
+    def clean(self, wait: bool = True) -> None:
+        """Delete data files that CURRENT does not name (crashed or superseded). Lock held; waits
+        until no reader holds an older version (readers take a moment, not a night), or, without
+        ``wait``, leaves them for the next clean while one does."""
         folder = self.root / DATA
         if not folder.is_dir():
             return
         keep = self.named_files()
-        for entry in os.scandir(folder):
-            if entry.name not in keep:
-                os.unlink(entry.path)
+        with _no_readers(self.root, wait) as alone:
+            if not alone:
+                return
+            for entry in os.scandir(folder):
+                if entry.name not in keep:
+                    os.unlink(entry.path)
 
 
 class Transaction:
@@ -296,13 +341,38 @@ class Transaction:
         i = self.events.index(name)
         self.events[i] = self._write("events-tonight", frame, i)
 
-    def replace_events(self, kept: list[str], frame: pl.DataFrame | None) -> None:
-        """Events after an erasure: the untouched earlier parts, one rewritten part, tonight's parts."""
-        tonight = [n for n in self.events if n not in set(self.register.manifest["events"])]
-        self.events = list(kept)
-        if frame is not None and frame.height:
-            self.events.append(self._write("events-rewritten", frame, len(self.events) + len(tonight)))
-        self.events.extend(tonight)
+    def purge_secret(self) -> str:
+        """The register's secret, made (and kept, readable by its owner only) on the first purge."""
+        secret = self.register.purge_secret()
+        if secret is None:
+            secret = secrets.token_hex(32)
+            fsio.write_secret(self.register.root / PURGE_KEY, secret)
+        return secret
+
+    def erase_rows(self, name: str, on: list[str], committed: pl.DataFrame, tonight: pl.DataFrame) -> None:
+        """Rewrite every part of a table that physically holds a row of the ``committed`` keys
+        (live or dead): without its dead rows, and without the live rows of ``committed`` (a part
+        of the register before tonight) or of ``tonight`` (a part this night wrote)."""
+        if committed.height == 0:
+            return
+        parts = self.events if name == "events" else self.tables.get(name, [])
+        before = self.register.named_files()
+        for i, part in enumerate(list(parts)):
+            path = self.register.root / DATA / part
+            if not _holds(path, committed, on):
+                continue
+            drop = committed if part in before else tonight
+            kept = live_rows(path, self._dead_now(part)).join(drop.lazy(), on=on, how="anti")
+            parts[i] = self._write(name, kept, i)
+            self.dead.pop(part, None)
+            faults.point("part_erased")
+
+    def _dead_now(self, part: str) -> pl.Series:
+        """The part's dead rows as tonight leaves them (tonight's list, else the committed one)."""
+        dead_file = self.dead.get(part)
+        if dead_file is None:
+            return pl.Series(ROW, [], dtype=pl.get_index_type())
+        return pl.read_parquet(self.register.root / DATA / dead_file)[ROW].cast(pl.get_index_type())
 
     def commit(self, publish: dict) -> dict:
         """Swap CURRENT: the commit point of the night."""
@@ -315,3 +385,9 @@ class Transaction:
         fsio.write_json(self.register.root / "CURRENT", manifest)
         faults.point("after_commit")
         return manifest
+
+
+def _holds(path: Path, keys: pl.DataFrame, on: list[str]) -> bool:
+    """Whether a part file holds a row of ``keys`` at all, dead rows included."""
+    hits = pl.scan_parquet(path).select(on).join(keys.lazy().select(on), on=on, how="semi").head(1)
+    return hits.collect().height > 0

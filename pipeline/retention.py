@@ -16,22 +16,11 @@ import polars as pl
 from contracts_schema.codes import CONSULTATION_RETENTION_MONTHS, RETENTION_YEARS
 from pipeline.state import CONTRACT_KEY
 
-CONTRACT_TABLES = ("contracts", "contract_history", "codes", "borrowers")
-
 
 def expired_contracts(contracts: pl.LazyFrame, run_date: date) -> pl.DataFrame:
     """Keys of contracts whose retention ends on or before the run date."""
     ends = pl.col("actual_end_date").dt.offset_by(f"{RETENTION_YEARS}y")
     return contracts.filter(ends <= run_date).select(CONTRACT_KEY).collect()
-
-
-def purge_contracts(tables: dict[str, pl.DataFrame], expired: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The contract and person tables without the expired contracts and the persons left with nothing."""
-    out = {name: tables[name].join(expired, on=CONTRACT_KEY, how="anti") for name in CONTRACT_TABLES}
-    referenced = out["borrowers"].select("person_id").unique()
-    for name in ("persons", "addresses"):
-        out[name] = tables[name].join(referenced, on="person_id", how="semi")
-    return out
 
 
 def consultation_cutoff(run_date: date) -> date:
@@ -56,3 +45,15 @@ def purge_archive(archive: Path, run_date: date, days: int) -> int:
                 shutil.rmtree(folder)
                 removed += 1
     return removed
+
+
+def expired_answers(published: pl.DataFrame, dated: pl.DataFrame, outbox: Path, run_date: date,
+                    days: int) -> list[str]:
+    """The participants' return files that ``outbox_days`` ends on the run date: those of the
+    answers a night dated ``days`` or more before wrote (``dated``: participant, answer, run_date
+    from the ledger). ``published`` lists the participants' folders only, never the barometer's;
+    a file the ledger does not know is left alone, as nothing says its age."""
+    limit = run_date - timedelta(days=days)
+    gone = published.join(dated.filter(pl.col("run_date") <= limit), on=["participant", "answer"], how="semi")
+    paths = pl.lit(str(outbox)) + "/" + pl.col("participant") + "/" + pl.col("file")
+    return gone.select(paths.alias("path")).sort("path")["path"].to_list()

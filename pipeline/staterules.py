@@ -111,6 +111,9 @@ def _existence(lf: pl.LazyFrame, run_date: date) -> list[pl.LazyFrame]:
         | ((MT == "CODE") & (CODE.is_in(["A", "H", "1", "5"])
                              | ((CODE == "3") & pl.col("final_discharge").fill_null(False))))
         | (MT == "NEW"))
+    # an END, or a code 3 with final discharge, reports the actual end date: never before the start
+    ends_record = (MT == "END") | ((CODE == "3") & pl.col("final_discharge").fill_null(False))
+    start = pl.when(EXISTS).then(pl.col("s_start_date")).otherwise(pl.col("event_date"))
     return [
         finding(lf.filter(~EXISTS & rejected_new & ((MT != "NEW") | (pl.col("borrower_no") == 2))),
                 "DEPENDS_ON_REJECTED", "", None, pl.col("s_new_rejected_line")),
@@ -127,9 +130,9 @@ def _existence(lf: pl.LazyFrame, run_date: date) -> list[pl.LazyFrame]:
         finding(lf.filter(EXISTS & ended.is_not_null() & ending & (expiry > run_date)), "CONTRACT_ENDED",
                 "mutation_type", ended,
                 pl.concat_str(pl.lit("a "), MT, pl.lit(" is not possible after the end"))),
-        finding(lf.filter(EXISTS & (MT == "END") & (pl.col("actual_end_date") < pl.col("s_start_date"))),
+        finding(lf.filter(ends_record & (pl.col("actual_end_date") < start)),
                 "OUT_OF_RANGE", "actual_end_date", pl.col("actual_end_date"),
-                pl.concat_str(pl.lit("not before the start date "), pl.col("s_start_date").cast(pl.String))),
+                pl.concat_str(pl.lit("not before the start date "), start.cast(pl.String))),
     ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 from contextlib import redirect_stdout
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo_history import MONTHS, history_nights
+from pipeline.register import Register
 
 RUN_DATE = date(2026, 11, 28)
 HISTORY_PARTICIPANTS = ("BANK2", "KREDIET2", "LEASE2")
@@ -65,13 +66,20 @@ def test_one_line_per_history_night_then_the_run_date(demo: tuple[Path, int, str
 
 
 def test_every_history_delivery_is_accepted(demo: tuple[Path, int, str]) -> None:
+    """The register's ledger knows every history delivery; the outbox holds the answers of the
+    nights `outbox_days` (90) has not ended yet (decision 53)."""
     root, _, _ = demo
+    ledger = Register(root / "register").read("files").sort("run_id", "file")
     for participant in HISTORY_PARTICIPANTS:
+        mine = ledger.filter(pl.col("participant") == participant)
+        assert mine["kind"].to_list() == ["INIT"] + ["MUT"] * (MONTHS - 1)
+        assert mine.filter(pl.col("status") != "ACCEPTED").height == 0
         found = results(root, participant)
-        assert [r["kind"] for r in found] == ["INIT"] + ["MUT"] * (MONTHS - 1)
-        assert [(r["file"], r["status"], r["rejected"], r["warnings"]) for r in found if r["status"] != "ACCEPTED"
+        kept = [n for n in history_nights(RUN_DATE) if n > RUN_DATE - timedelta(days=90)]
+        assert [r["file"].split("_")[2] for r in found] == [f"{n:%Y%m%d}" for n in kept]
+        assert [(r["file"], r["status"], r["warnings"]) for r in found if r["status"] != "ACCEPTED"
                 or r["warnings"]] == []
-    assert sum(r["records"] for p in HISTORY_PARTICIPANTS for r in results(root, p)) > 3_000
+    assert ledger.filter(pl.col("participant").is_in(HISTORY_PARTICIPANTS))["records"].sum() > 3_000
 
 
 def test_the_run_dates_night_is_as_before(demo: tuple[Path, int, str]) -> None:

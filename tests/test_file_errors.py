@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.answers import archive_name
 from tests.conftest import RUN_DATE, _stem, new, record
 
 NEXT_NIGHT = date(2026, 11, 24)
@@ -49,17 +50,20 @@ def contracts(ws) -> list[str]:
 
 
 def assert_file_rejected(ws, name: str, code: str, participant: str = "BANK1", run_date: date = RUN_DATE,
-                         applied_before: list[str] = ()) -> dict:
-    """REJECTED with ``code``, archived under rejected/, nothing applied, errors file present."""
-    result = ws.result(name, participant)
+                         applied_before: list[str] = (), answer: str | None = None) -> dict:
+    """REJECTED with ``code``, archived under rejected/, nothing applied, errors file present.
+    ``answer``: the name the answer got where an earlier answer took the file's (NAME.2)."""
+    answer = answer or _stem(name)
+    archived = archive_name(name, answer)
+    result = ws.result(answer, participant)
     assert result["status"] == "REJECTED"
     assert result["file_error"]["code"] == code
     assert result["file_error"]["message"]
     assert result["accepted"] == 0
     assert not os.path.lexists(ws.root / "inbox" / participant / name)
-    assert os.path.lexists(ws.root / "archive" / "rejected" / f"{run_date:%Y-%m-%d}" / participant / name)
-    assert not os.path.lexists(ws.root / "archive" / f"{run_date:%Y-%m-%d}" / participant / name)
-    assert (ws.root / "outbox" / participant / f"{_stem(name)}.errors.csv").exists()
+    assert os.path.lexists(ws.root / "archive" / "rejected" / f"{run_date:%Y-%m-%d}" / participant / archived)
+    assert not os.path.lexists(ws.root / "archive" / f"{run_date:%Y-%m-%d}" / participant / archived)
+    assert (ws.root / "outbox" / participant / f"{answer}.errors.csv").exists()
     assert contracts(ws) == sorted(applied_before)
     return result
 
@@ -150,12 +154,15 @@ def test_lower_sequence_on_a_later_night(ws):
 
 
 def test_same_sequence_again(ws):
-    """The same sequence number again (with other content) is not higher, so it is rejected."""
+    """The same sequence number again (with other content) is not higher, so it is rejected; the
+    first answer took the name, so this one is NAME.2."""
     ws.deliver([new("C1")], seq=5)
     assert ws.run() == 0
     name = ws.deliver([new("C2")], seq=5)
     assert ws.run(NEXT_NIGHT) == 0
-    assert_file_rejected(ws, name, "FILE_SEQUENCE", run_date=NEXT_NIGHT, applied_before=["C1"])
+    assert_file_rejected(ws, name, "FILE_SEQUENCE", run_date=NEXT_NIGHT, applied_before=["C1"],
+                         answer=f"{_stem(name)}.2")
+    assert ws.result(name)["status"] == "ACCEPTED"              # the first answer is kept
 
 
 def test_sequence_counts_per_kind(ws):
@@ -176,7 +183,7 @@ def test_rejected_file_does_not_use_up_its_sequence(ws):
     assert ws.result(bad)["file_error"]["code"] == "FILE_PARTICIPANT_MISMATCH"
     name = ws.deliver([new("C1")], seq=1)
     assert ws.run(NEXT_NIGHT) == 0
-    assert ws.result(name)["status"] == "ACCEPTED"
+    assert ws.result(f"{_stem(name)}.2")["status"] == "ACCEPTED"   # the same name: the second answer
 
 
 # --- FILE_EMPTY ------------------------------------------------------------------------------

@@ -214,6 +214,9 @@ CASES = [
     case("OUT_OF_RANGE-house_number-0", [new("C1", house_number=0)], {(1, "house_number", "OUT_OF_RANGE")}),
     case("OUT_OF_RANGE-end-before-start", [end("C1", "2024-12-31")],
          {(1, "actual_end_date", "OUT_OF_RANGE")}, setup=[ak("C1")], kind="INIT"),
+    case("OUT_OF_RANGE-discharge-end-before-start",
+         [code("C1", "3", written_off_amount=300, final_discharge="true", actual_end_date="0001-01-01")],
+         {(1, "actual_end_date", "OUT_OF_RANGE")}, setup=[ak("C1")], kind="INIT"),
 
     # FIELD_NOT_ALLOWED: a field the mutation type, code or contract type does not use.
     case("FIELD_NOT_ALLOWED-end-with-amount", [end("C1", amount=1000)], {(1, "amount", "FIELD_NOT_ALLOWED")},

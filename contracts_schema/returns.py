@@ -1,0 +1,42 @@
+"""The return files of a delivery (SPEC 4), how they are named, and how long they are kept.
+
+Every delivery keeps its own answer: its return files are named after the delivered file without
+its extension, and a later delivery whose names would collide with an answer given before, or
+with an earlier delivery of the same night, gets the first free number from 2 up
+(``NAME.2.result.json``). The processor chooses the names; this module declares the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+DELIVERY_EXTENSIONS = (".csv", ".parquet")
+RETURN_FILES = {       # suffix after the answer's name → when it is written and what it holds
+    ".result.json": "always: the delivery's `status` and counts; `file` names the delivered file",
+    ".errors.csv": "always: one row per rejected record and rule, and per warning (only the header "
+                   "when there is none)",
+    ".answer.csv": "`RAAD`: one row per valid request",
+    ".answer_contracts.csv": "`RAAD`: one row per registration of a found person",
+}
+RETURN_SUFFIXES = tuple(RETURN_FILES)
+FIRST_REPEAT = 2            # the second answer of a name is NAME.2
+OUTBOX_DAYS_DEFAULT = 90    # config.yaml `outbox_days`: the operator may set it (at least 1)
+
+
+def base_name(file: str) -> str:
+    """``NAME.csv`` and ``NAME.parquet`` → ``NAME``; any other file name stays whole."""
+    for ext in DELIVERY_EXTENSIONS:
+        if file.endswith(ext) and len(file) > len(ext):
+            return file[: -len(ext)]
+    return file
+
+
+def candidates(file: str) -> Iterator[str]:
+    """The names an answer to ``file`` may get, in the order they are tried: NAME, NAME.2, NAME.3, …"""
+    base = base_name(file)
+    yield base
+    n = FIRST_REPEAT
+    while True:
+        yield f"{base}.{n}"
+        n += 1
+

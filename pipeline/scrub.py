@@ -1,0 +1,108 @@
+"""Archived deliveries and return files without the rows of erased contracts (decision 56).
+
+The register forgets a DELETEd or expired registration at the commit (``pipeline.erase``); the
+copies of its records outside the register go in the publication that follows: the archived
+delivery files that hold them are rewritten without those rows (with a note of which lines went,
+beside the file), and so are the participant's ``errors.csv`` files that echo them. The plan
+names only files; which rows go is read from the register's purge manifest (keyed hashes), so
+no contract number is written into the plan. Idempotent: a file without such rows is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import faults, fsio
+from pipeline.erase import key_hash
+from pipeline.register import Register
+
+NOTE = ".erased.json"
+
+
+def targets(config, deliveries: list[Path], deleted: pl.DataFrame, expired_files: list[Path]) -> list[str]:
+    """The files a night's erasure rewrites: every archived MUT or INIT file and errors.csv of a
+    participant that DELETEd tonight (tonight's ``deliveries`` of theirs included, once archived),
+    and the archived files that held an expired contract's records, as its events say."""
+    owners = set(deleted["participant_code"].unique().to_list()) if deleted.height else set()
+    found = list(expired_files)
+    for owner in sorted(owners):
+        for base in (config.archive, config.archive / "rejected"):
+            found += [p for p in base.glob(f"*/{owner}/*") if _delivery(p)]
+        found += list((config.outbox / owner).glob("*.errors.csv"))
+    found += [target for target in deliveries if _delivery(target) or target.name.endswith(".errors.csv")]
+    return sorted({str(p) for p in found})
+
+
+def _delivery(path: Path) -> bool:
+    name = path.name
+    return ("_MUT_" in name or "_INIT_" in name) and not name.endswith(NOTE) and path.suffix in (".csv", ".parquet")
+
+
+def carry_out(register_root: Path, plan: dict | None) -> None:
+    """Rewrite each planned file without the rows of the contracts the run erased."""
+    if not plan or not plan.get("files"):
+        return
+    reg = Register(register_root)
+    secret = reg.purge_secret()
+    if secret is None:
+        return
+    erased = reg.scan("purges").filter(pl.col("run_id") == plan["run_id"]).select("key_hash").collect()
+    for name in plan["files"]:
+        path = Path(name)
+        if path.is_file() and not path.is_symlink():
+            _scrub(path, erased, secret, plan["run_id"])
+
+
+def _read(path: Path) -> pl.DataFrame:
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path)
+    return pl.read_csv(path, separator=";", infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+
+
+def _scrub(path: Path, erased: pl.DataFrame, secret: str, run_id: str) -> None:
+    try:
+        rows = _read(path)
+    except (OSError, pl.exceptions.PolarsError):
+        return                                    # a file that never parsed holds no accepted record
+    if "contract_number" not in rows.columns:
+        return
+    owner = path.parent.name
+    rows = rows.with_row_index("line_no_", offset=1).with_columns(_hash_of(owner, secret))
+    hit = pl.col("_hash").is_in(erased["key_hash"].implode())
+    gone = rows.filter(hit)
+    if gone.height == 0:
+        return
+    kept = rows.filter(~hit).drop("_hash", "line_no_")
+    _write(path, kept)
+    faults.point("scrub_file")
+    if not path.name.endswith(".errors.csv"):
+        _note(path, gone["line_no_"].to_list(), run_id)
+
+
+def _hash_of(owner: str, secret: str) -> pl.Expr:
+    """Each row's key hash as a contract of the folder's participant (a record's participant is
+    its folder's: a file naming another participant was rejected whole)."""
+    contract = pl.col("contract_number").cast(pl.String).fill_null("")
+    return key_hash(secret, pl.lit(owner), contract).alias("_hash")
+
+
+def _write(path: Path, kept: pl.DataFrame) -> None:
+    if path.suffix == ".parquet":
+        fsio.write_parquet(path, kept)
+    elif path.name.endswith(".errors.csv"):
+        fsio.write_csv(path, kept)           # a return file: written as every return file is
+    else:
+        fsio.write_csv_as_delivered(path, kept)
+
+
+def _note(path: Path, lines: list[int], run_id: str) -> None:
+    """Beside the rewritten file: which data lines went, when and why (line numbers only)."""
+    note = path.with_name(path.name + NOTE)
+    entries = json.loads(note.read_text()) if note.exists() else []
+    if not any(e.get("run_id") == run_id for e in entries):
+        entries.append({"run_id": run_id, "reason": "the registration was erased (DELETE or retention)",
+                        "data_lines_removed": lines})
+        fsio.write_json(note, entries)
