@@ -26,7 +26,7 @@ from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
 from pipeline.mutations import EventSink, MutationNight, MutationOutcome, combine
 from pipeline.outbox import FileResult, errors_frame, stage, stage_barometer, summarise
-from pipeline.register import DATA, PART, ROW, Register, Transaction, locked
+from pipeline.register import PART, ROW, Register, Transaction, locked
 from pipeline.state import CONTRACT_KEY, HISTORY_SCHEMA
 from pipeline.validate import RunRules
 
@@ -291,7 +291,7 @@ def _recover(config: Config) -> Register:
 
 def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
             outcome: MutationOutcome | None, consulted: Consulted | None, barometers: BarometerUpdate | None) -> dict:
-    held = _files_of_expired(tx, outcome)          # read before the erasure rewrites the events
+    held = scrub.files_of_expired(tx, outcome.expired if outcome is not None else None)  # before the erasure
     if outcome is not None:
         _write_tables(tx, tx.register, outcome, run_date)
         if outcome.next_person_id is not None:
@@ -318,42 +318,10 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_fi
         for name, frame in barometers.rows.items():
             tx.append(name, frame)
         plan_outbox += _barometer_plan(config, staging, barometers)
-    scrubbed = _scrub_plan(config, outcome, run_id, held, plan_archive, [t for _, t in plan_outbox])
+    erasure = outcome.erasure() if outcome is not None else None
+    scrubbed = scrub.plan(config, erasure, run_id, held, plan_archive, [t for _, t in plan_outbox])
     return tx.commit({"outbox": plan_outbox, "archive": plan_archive, "staging": str(staging), "expire": expire,
                       "scrub": scrubbed})
-
-
-def _scrub_plan(config: Config, outcome: MutationOutcome | None, run_id: str, held: pl.DataFrame,
-                plan_archive: list[list], published: list[str]) -> dict | None:
-    """The files outside the register that may hold records of tonight's erased contracts."""
-    erasure = outcome.erasure() if outcome is not None else None
-    if not erasure or not (erasure.deleted.height or erasure.expired.height):
-        return None
-    tonight = {(Path(source).parent.name, Path(source).name): Path(target) for source, target, _ in plan_archive}
-    where = [tonight.get((owner, file), config.archive / day / owner / name) if rid == run_id
-             else config.archive / day / owner / name
-             for rid, day, owner, file, name in zip(*[held[c] for c in ("run_id", "day", "participant_code",
-                                                                         "file", "archived")], strict=True)]
-    owners = set(erasure.deleted["participant_code"])
-    deleted_tonight = [t for (owner, _), t in tonight.items() if owner in owners]
-    deleted_tonight += [Path(t) for t in published if t.endswith(".errors.csv") and Path(t).parent.name in owners]
-    return {"run_id": run_id, "files": scrub.targets(config, deleted_tonight, erasure.deleted, where)}
-
-
-def _files_of_expired(tx: Transaction, outcome: MutationOutcome | None) -> pl.DataFrame:
-    """(run, participant, file) of every delivery that held an accepted record of a contract
-    whose retention ends tonight, as the events (committed and tonight's) say: one row a file."""
-    expired = outcome.expired if outcome is not None else None
-    parts = [tx.register.root / DATA / p for p in tx.events]
-    if expired is None or expired.height == 0 or not parts:
-        return pl.DataFrame(schema=dict.fromkeys(["run_id", "participant_code", "file", "archived", "day"], pl.String))
-    held = (pl.scan_parquet(parts).join(expired.lazy(), on=CONTRACT_KEY, how="semi")
-            .select("run_id", "participant_code", "file").unique().collect())
-    ledger = tx.register.read("files").select("run_id", pl.col("participant").alias("participant_code"), "file",
-                                              answers.archive_names(pl.col("file"), pl.col("answer")).alias("archived"))
-    return held.join(ledger, on=["run_id", "participant_code", "file"], how="left").with_columns(
-        pl.col("archived").fill_null(pl.col("file")),
-        pl.col("run_id").str.slice(0, 8).str.to_date("%Y%m%d").dt.strftime("%Y-%m-%d").alias("day"))
 
 
 def _record_answers(config: Config, tx: Transaction, run_id: str, run_date: date,

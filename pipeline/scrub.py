@@ -15,9 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import faults, fsio
-from pipeline.erase import key_hash
-from pipeline.register import Register
+from pipeline import answers, faults, fsio
+from pipeline.erase import Erasure, key_hash
+from pipeline.register import DATA, Register
+from pipeline.state import CONTRACT_KEY
 
 NOTE = ".erased.json"
 
@@ -34,6 +35,38 @@ def targets(config, deliveries: list[Path], deleted: pl.DataFrame, expired_files
         found += list((config.outbox / owner).glob("*.errors.csv"))
     found += [target for target in deliveries if _delivery(target) or target.name.endswith(".errors.csv")]
     return sorted({str(p) for p in found})
+
+
+def plan(config, erasure: Erasure | None, run_id: str, held: pl.DataFrame, plan_archive: list[list],
+         published: list[str]) -> dict | None:
+    """The publication's part of an erasure: the files outside the register that may hold records
+    of tonight's erased contracts (``held``: archived deliveries of expired ones)."""
+    if not erasure or not (erasure.deleted.height or erasure.expired.height):
+        return None
+    tonight = {(Path(source).parent.name, Path(source).name): Path(target) for source, target, _ in plan_archive}
+    where = [tonight.get((owner, file), config.archive / day / owner / name) if rid == run_id
+             else config.archive / day / owner / name
+             for rid, day, owner, file, name in zip(*[held[c] for c in ("run_id", "day", "participant_code",
+                                                                         "file", "archived")], strict=True)]
+    owners = set(erasure.deleted["participant_code"])
+    deleted_tonight = [t for (owner, _), t in tonight.items() if owner in owners]
+    deleted_tonight += [Path(t) for t in published if t.endswith(".errors.csv") and Path(t).parent.name in owners]
+    return {"run_id": run_id, "files": targets(config, deleted_tonight, erasure.deleted, where)}
+
+
+def files_of_expired(tx, expired: pl.DataFrame | None) -> pl.DataFrame:
+    """(run, participant, file, archived name, day) of every delivery that held an accepted record
+    of a contract whose retention ends tonight, as the events (committed and tonight's) say."""
+    parts = [tx.register.root / DATA / p for p in tx.events]
+    if expired is None or expired.height == 0 or not parts:
+        return pl.DataFrame(schema=dict.fromkeys(["run_id", "participant_code", "file", "archived", "day"], pl.String))
+    held = (pl.scan_parquet(parts).join(expired.lazy(), on=CONTRACT_KEY, how="semi")
+            .select("run_id", "participant_code", "file").unique().collect())
+    ledger = tx.register.read("files").select("run_id", pl.col("participant").alias("participant_code"), "file",
+                                              answers.archive_names(pl.col("file"), pl.col("answer")).alias("archived"))
+    return held.join(ledger, on=["run_id", "participant_code", "file"], how="left").with_columns(
+        pl.col("archived").fill_null(pl.col("file")),
+        pl.col("run_id").str.slice(0, 8).str.to_date("%Y%m%d").dt.strftime("%Y-%m-%d").alias("day"))
 
 
 def _delivery(path: Path) -> bool:
