@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts_schema.barometer import BY_NAME, TABLES
-from pipeline.barometer.asof import age_band, open_arrears, person_flags
+from pipeline.barometer.asof import age_band, fingerprinted, open_arrears, person_flags
 from pipeline.barometer.calendar import due, period_end
 from pipeline.barometer.suppress import protect
 from pipeline.state import CODES_SCHEMA
@@ -66,9 +66,9 @@ def test_arrears_on_a_date_keep_the_first_a_and_restart_after_an_h() -> None:
 
 def test_mortgage_arrears_count_from_three_calendar_months() -> None:
     """Arrears since 03-31 are three months old on 06-30 (03-31 + 3 months = 06-30); since 04-01 not."""
-    contracts = pl.LazyFrame({"participant_code": ["B"] * 3, "contract_number": ["M1", "M2", "M3"],
-                              "contract_type": ["HY", "HY", "HO"], "in_arrears": [True] * 3,
-                              "arrears_since": [date(2026, 3, 31), date(2026, 4, 1), date(2026, 1, 1)]})
+    contracts = fingerprinted(pl.LazyFrame({
+        "participant_code": ["B"] * 3, "contract_number": ["M1", "M2", "M3"], "contract_type": ["HY", "HY", "HO"],
+        "in_arrears": [True] * 3, "arrears_since": [date(2026, 3, 31), date(2026, 4, 1), date(2026, 1, 1)]}))
     borrowers = pl.LazyFrame({"participant_code": ["B"] * 3, "contract_number": ["M1", "M2", "M3"],
                               "person_id": [1, 2, 3], "valid_from": [date(2026, 1, 1)] * 3})
     flags = person_flags(contracts, borrowers, date(2026, 6, 30), ["AK"]).collect().sort("person_id")

@@ -26,7 +26,7 @@ from contracts_schema.barometer import (
 from pipeline.state import CONTRACT_KEY
 
 UNKNOWN_NAME = "Onbekend"
-FAR_PAST = 1 << 24                      # ranks an address dated after D below every one before it
+FINGERPRINT = ["_key1", "_key2"]
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,20 @@ def open_arrears(codes: pl.LazyFrame, on: date) -> pl.LazyFrame:
         pl.col("arrears_since").sort_by(order[2:]).first())
 
 
+def fingerprinted(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The contract key as a 128-bit fingerprint (two seeded 64-bit hashes), so ten million
+    contracts join their borrowers on two integers instead of two strings (about twice as fast).
+    Two contracts of a national register share a fingerprint with a chance far below 10^-20."""
+    key = pl.struct(CONTRACT_KEY)
+    return frame.with_columns(key.hash(seed=11).alias(FINGERPRINT[0]),
+                              key.hash(seed=29).alias(FINGERPRINT[1])).drop(CONTRACT_KEY)
+
+
 def contracts_on(tables: RegisterTables, on: date) -> pl.LazyFrame:
-    """The contracts running on ``on``: key, type, whether in arrears, and since when."""
-    arrears = open_arrears(tables.codes, on).with_columns(pl.lit(True).alias("in_arrears"))
-    return (tables.contracts.filter(running_on(on)).select(*CONTRACT_KEY, "contract_type")
-            .join(arrears, on=CONTRACT_KEY, how="left")
+    """The contracts running on ``on``: fingerprint, type, whether in arrears, and since when."""
+    arrears = fingerprinted(open_arrears(tables.codes, on)).with_columns(pl.lit(True).alias("in_arrears"))
+    return (fingerprinted(tables.contracts.filter(running_on(on)).select(*CONTRACT_KEY, "contract_type"))
+            .join(arrears, on=FINGERPRINT, how="left")
             .with_columns(pl.col("in_arrears").fill_null(False)))
 
 
@@ -72,8 +81,8 @@ def person_flags(contracts: pl.LazyFrame, borrowers: pl.LazyFrame, on: date,
     residual debt. Both borrowers of a joint contract count."""
     type_in = pl.col("contract_type").is_in
     long_ago = pl.col("arrears_since").dt.offset_by(f"{MORTGAGE_ARREARS_MONTHS}mo") <= on
-    links = borrowers.filter(pl.col("valid_from") <= on).select(*CONTRACT_KEY, "person_id")
-    return (contracts.join(links, on=CONTRACT_KEY, how="inner")
+    links = fingerprinted(borrowers.filter(pl.col("valid_from") <= on).select(*CONTRACT_KEY, "person_id"))
+    return (contracts.join(links, on=FINGERPRINT, how="inner")
             .group_by("person_id").agg(
                 type_in(consumer_types).any().alias("credit"),
                 (type_in(consumer_types) & pl.col("in_arrears")).any().alias("arrears"),
@@ -83,12 +92,10 @@ def person_flags(contracts: pl.LazyFrame, borrowers: pl.LazyFrame, on: date,
 
 
 def address_on(addresses: pl.LazyFrame, on: date) -> pl.LazyFrame:
-    """Per person, the postcode reported last on or before ``on`` (or, when every known address
-    is dated later, the first one)."""
-    days = pl.col("valid_from").cast(pl.Int32)
-    rank = pl.when(pl.col("valid_from") <= on).then(days).otherwise(-days - FAR_PAST)
-    return addresses.group_by("person_id").agg(
-        pl.col("postcode_key").sort_by(rank, pl.col("postcode_key")).last().alias("postcode_at"))
+    """Per person, the postcode reported last on or before ``on`` (a person counted on ``on`` has
+    one: the NEW of a contract running then reported it; else their current postcode counts)."""
+    last = pl.col("postcode_key").get(pl.col("valid_from").arg_max())
+    return addresses.filter(pl.col("valid_from") <= on).group_by("person_id").agg(last.alias("postcode_at"))
 
 
 def age_band(birth_date: pl.Expr, on: date) -> pl.Expr:
@@ -113,7 +120,7 @@ def gemeenten(pc4: pl.DataFrame) -> pl.DataFrame:
 def persons_on(tables: RegisterTables, flags: pl.LazyFrame, pc4: pl.DataFrame, on: date) -> pl.LazyFrame:
     """The counted persons with their gemeente and age band on ``on``."""
     people = flags.join(tables.persons.select("person_id", "birth_date", "postcode_key"), on="person_id")
-    where = address_on(tables.addresses.join(flags.select("person_id"), on="person_id", how="semi"), on)
+    where = address_on(tables.addresses, on)
     lookup = pc4.unique("pc4", keep="first", maintain_order=True).lazy()
     return (people.join(where, on="person_id", how="left")
             .with_columns(pl.coalesce("postcode_at", "postcode_key").str.slice(0, 4).alias("pc4"),
