@@ -34,6 +34,7 @@ from gen_rows import contract_number, load_rows, to_file_rows, write_csv  # noqa
 
 NATIONAL = {"contracts": 10_600_000, "persons": 7_300_000, "night_rows": 500_000, "requests": 100_000}
 EPOCH = dt.date(1970, 1, 1)
+DEFAULT_LOAD_DATE = dt.date(2026, 11, 2)
 REQUEST_COLUMNS = request.COLUMN_NAMES
 
 
@@ -71,6 +72,11 @@ class Progress:
         now = time.perf_counter()
         print(f"[{now - self.start:7.1f}s +{now - self.last:5.1f}s] {message}", file=sys.stderr, flush=True)
         self.last = now
+
+
+def night_of(load_date: dt.date, night_date: dt.date | None) -> dt.date:
+    """The night's date: as given, else the day after the load."""
+    return night_date or load_date + dt.timedelta(days=1)
 
 
 def day_number(day: dt.date) -> int:
@@ -249,14 +255,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--contracts", type=int, help="number of contracts (overrides --scale)")
     parser.add_argument("--night-scale", type=float, help="size of the night (default: that of the register)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--load-date", type=dt.date.fromisoformat, default=dt.date(2026, 11, 2))
+    parser.add_argument("--load-date", type=dt.date.fromisoformat, default=DEFAULT_LOAD_DATE)
     parser.add_argument("--night-date", type=dt.date.fromisoformat, help="default: the day after the load")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    night = args.night_date or args.load_date + dt.timedelta(days=1)
+    night = night_of(args.load_date, args.night_date)
     if night <= args.load_date:
         print("--night-date must be after --load-date", file=sys.stderr)
         return 2

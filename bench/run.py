@@ -1,8 +1,10 @@
 """Run the cki benchmark: initial load and one night, each against its DuckDB floor.
 
     python bench/run.py [--scale 0.1] [--contracts N] [--workdir DIR] [--keep]
+                        [--load-date YYYY-MM-DD] [--night-date YYYY-MM-DD]
 
-Layout of DIR (default /tmp/cki-bench-<size>-seed<seed>):
+Layout of DIR (default /tmp/cki-bench-<size>-seed<seed>, plus -load<date>-night<date> when the
+dates are not the generator's defaults):
     gen/    the generated workspace (bench/generate.py), made once and re-used by later runs
     run/    a fresh copy for cki: config.yaml, pc4_gemeente.csv, inbox/ (hard links to gen/)
     floor/  the DuckDB floor's Parquet files
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import json
 import os
 import re
@@ -29,12 +32,12 @@ import polars as pl
 
 BENCH = Path(__file__).resolve().parent
 GNU_TIME = Path("/usr/bin/time")
-TARGETS = {"load_ratio": 1.5, "night_ratio": 1.0, "rss_mb": 6144}
+TARGETS = {"load_ratio": 1.5, "night_ratio": 1.0, "rss_mb": 6144, "night_rss_mb": 1536}
 RUSAGE_WRAPPER = (
     "import json, resource, subprocess, sys\n"
     "rc = subprocess.call(sys.argv[2:])\n"
-    "kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "open(sys.argv[1], 'w').write(json.dumps({'max_rss_kb': kb}))\n"
+    "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "open(sys.argv[1], 'w').write(json.dumps({'max_rss_kb': use.ru_maxrss, 'cpu_s': use.ru_utime + use.ru_stime}))\n"
     "sys.exit(rc)\n"
 )
 
@@ -43,7 +46,8 @@ RUSAGE_WRAPPER = (
 
 
 def measure(step: str, cmd: list[str], logs: Path) -> dict:
-    """Run cmd as a child process; wall seconds, peak RSS (MB) and exit code."""
+    """Run cmd as a child process; wall seconds, peak RSS (MB), CPU seconds (user + system: on a
+    shared machine they move less than wall seconds) and exit code."""
     logs.mkdir(parents=True, exist_ok=True)
     stats = logs / f"{step.replace(' ', '_')}.rusage"
     if GNU_TIME.exists():
@@ -60,6 +64,7 @@ def measure(step: str, cmd: list[str], logs: Path) -> dict:
         "step": step,
         "seconds": round(seconds, 2),
         "peak_rss_mb": _peak_rss_mb(stats),
+        "cpu_seconds": _cpu_seconds(stats),
         "exit_code": code,
         "log": str(log_path),
     }
@@ -83,6 +88,20 @@ def _peak_rss_mb(stats: Path) -> float | None:
         return None
 
 
+def _cpu_seconds(stats: Path) -> float | None:
+    """User + system seconds from GNU time's report or from the rusage wrapper's JSON."""
+    if not stats.exists():
+        return None
+    text = stats.read_text(encoding="utf-8", errors="replace")
+    found = [re.search(rf"{kind} time \(seconds\): ([\d.]+)", text) for kind in ("User", "System")]
+    if all(found):
+        return round(sum(float(f.group(1)) for f in found), 2)
+    try:
+        return round(json.loads(text)["cpu_s"], 2)
+    except (ValueError, KeyError):
+        return None
+
+
 def not_available(step: str, reason: str) -> dict:
     return {"step": step, "seconds": None, "peak_rss_mb": None, "exit_code": None, "note": reason}
 
@@ -94,24 +113,40 @@ def default_workdir(args: argparse.Namespace) -> Path:
     size = f"n{args.contracts}" if args.contracts else f"s{args.scale:g}"
     if args.night_scale is not None:
         size += f"-night{args.night_scale:g}"
-    return Path("/tmp") / f"cki-bench-{size}-seed{args.seed}"
+    dates = ""
+    if wanted_dates(args) != wanted_dates(argparse.Namespace(load_date=None, night_date=None)):
+        load, night = (day.replace("-", "") for day in wanted_dates(args))
+        dates = f"-load{load}-night{night}"
+    return Path("/tmp") / f"cki-bench-{size}-seed{args.seed}{dates}"
+
+
+def wanted_dates(args: argparse.Namespace) -> tuple[str, str]:
+    """(load date, night date) as ISO strings, with the generator's defaults filled in."""
+    sys.path.insert(0, str(BENCH))
+    from generate import DEFAULT_LOAD_DATE, night_of
+
+    load = args.load_date or DEFAULT_LOAD_DATE
+    return load.isoformat(), night_of(load, args.night_date).isoformat()
 
 
 def ensure_generated(gen: Path, args: argparse.Namespace, logs: Path) -> tuple[dict, dict | None]:
-    """Generate gen/ unless a complete workspace of the same size and seed is already there."""
+    """Generate gen/ unless a complete workspace of the same size, seed and dates is already there."""
     manifest_path = gen / "manifest.json"
+    load, night = wanted_dates(args)
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         wanted = _wanted_sizes(args)
-        if manifest["seed"] == args.seed and manifest["sizes"] == wanted:
+        same_dates = (manifest.get("load_date"), manifest.get("night_date")) == (load, night)
+        if manifest["seed"] == args.seed and manifest["sizes"] == wanted and same_dates:
             print(f"re-using generated workspace {gen}", flush=True)
             return manifest, None
-        print(f"{gen} holds another size or seed; generating again", flush=True)
+        print(f"{gen} holds another size, seed or dates; generating again", flush=True)
     if gen.exists():
         shutil.rmtree(gen)
     cmd = [sys.executable, str(BENCH / "generate.py"), "--out", str(gen), "--seed", str(args.seed)]
     cmd += ["--contracts", str(args.contracts)] if args.contracts else ["--scale", str(args.scale)]
     cmd += ["--night-scale", str(args.night_scale)] if args.night_scale is not None else []
+    cmd += ["--load-date", load, "--night-date", night]
     step = measure("generate", cmd, logs)
     if step["exit_code"] != 0:
         raise SystemExit(f"generation failed:\n{step.get('log_tail', '')}")
@@ -203,6 +238,45 @@ def check_outputs(run: Path, manifest: dict) -> dict:
     }
 
 
+BAROMETER_HEADLINE = Path("outbox") / "barometer" / "kredietbarometer_nationaal.csv"
+
+
+def reference_dates(load_date: str, night_date: str) -> list[str]:
+    """The quarter ends the night owes (the generated config is quarterly): on or after the
+    register's first run (the load) and before the night. The load itself owes none."""
+    first, night = dt.date.fromisoformat(load_date), dt.date.fromisoformat(night_date)
+    ends, year, quarter = [], first.year, (first.month - 1) // 3
+    while True:
+        nxt = dt.date(year + (quarter + 1) // 4, (quarter + 1) % 4 * 3 + 1, 1)
+        end = nxt - dt.timedelta(days=1)
+        if end >= night:
+            return ends
+        ends.append(end.isoformat())
+        year, quarter = nxt.year, (nxt.month - 1) // 3
+
+
+def produced_dates(run: Path) -> list[str]:
+    """The reference dates in the published history (empty when there is none)."""
+    path = run / BAROMETER_HEADLINE
+    if not path.exists():
+        return []
+    frame = pl.read_csv(path, infer_schema=False, separator=_separator(path))
+    return sorted(frame["peildatum"].to_list())
+
+
+def _separator(path: Path) -> str:
+    with path.open(encoding="utf-8") as handle:
+        header = handle.readline()
+    return ";" if header.count(";") >= header.count(",") else ","
+
+
+def check_barometers(run: Path, manifest: dict) -> dict:
+    """The night published exactly the reference dates it owes (SPEC 7)."""
+    expected = reference_dates(manifest["load_date"], manifest["night_date"])
+    produced = produced_dates(run)
+    return {"ok": produced == expected, "expected": expected, "produced": produced}
+
+
 def output_path(outbox: Path, name: Path, suffix: str, notes: set[str]) -> Path:
     """outbox/P/NAME.<suffix> (SPEC section 4); falls back to NAME.ext.<suffix>, noting it."""
     spec = outbox / f"{name.stem}.{suffix}"
@@ -273,10 +347,12 @@ def verdicts(steps: dict[str, dict], ratio: dict) -> dict:
         return "n/a" if value is None else ("pass" if value <= limit else "fail")
 
     rss = [s["peak_rss_mb"] for k, s in steps.items() if k.startswith("cki") and s.get("peak_rss_mb")]
+    night_rss = steps.get("cki night", {}).get("peak_rss_mb")
     return {
         f"load <= {TARGETS['load_ratio']}x floor": judge(ratio["load"], TARGETS["load_ratio"]),
         f"night <= {TARGETS['night_ratio']}x floor": judge(ratio["night"], TARGETS["night_ratio"]),
         f"cki peak RSS <= {TARGETS['rss_mb']} MB": judge(max(rss) if rss else None, TARGETS["rss_mb"]),
+        f"cki night peak RSS <= {TARGETS['night_rss_mb']} MB": judge(night_rss, TARGETS["night_rss_mb"]),
     }
 
 
@@ -347,7 +423,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cki", help="path of the cki command (default: on PATH or next to python)")
     parser.add_argument("--floor-only", action="store_true", help="measure only the DuckDB floor")
     parser.add_argument("--baseline", type=Path, help="an earlier bench_result.json to compare the night with")
-    return parser.parse_args(argv)
+    parser.add_argument("--load-date", type=dt.date.fromisoformat,
+                        help="date of the initial load (default: the generator's, 2026-11-02)")
+    parser.add_argument("--night-date", type=dt.date.fromisoformat,
+                        help="date of the night (default: the day after the load); a quarter end in "
+                             "[load, night) makes the night produce that reference date's barometers")
+    args = parser.parse_args(argv)
+    load, night = wanted_dates(args)
+    if night <= load:
+        parser.error(f"--night-date {night} must be after --load-date {load}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -363,10 +448,15 @@ def main(argv: list[str] | None = None) -> int:
     steps = run_steps(gen, run, floor, logs, manifest, cki, args.floor_only)
     ratio = ratios(steps)
     checks = check_outputs(run, manifest) if cki else {"ok": None, "note": "cki not run"}
+    if cki and steps.get("cki night", {}).get("exit_code") == 0:
+        checks["barometers"] = check_barometers(run, manifest)
+        if not checks["barometers"]["ok"]:
+            checks["ok"] = False
     result = {
         "workdir": str(workdir),
         "sizes": manifest["sizes"],
         "seed": manifest["seed"],
+        "dates": {"load": manifest["load_date"], "night": manifest["night_date"]},
         "cki": cki,
         "generation": generation,
         "steps": steps,

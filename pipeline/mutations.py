@@ -56,6 +56,7 @@ class MutationOutcome:
     erased: pl.DataFrame | None = None                                # contract keys DELETEd
     expired: pl.DataFrame | None = None                               # contract keys retention ends
     erased_persons: pl.DataFrame | None = None                        # person ids left with nothing
+    consultations_purged: int = 0                                     # consultation records retention ends
     next_person_id: int | None = None                                 # after tonight's new persons
 
     def table(self, reg: Register, name: str) -> pl.LazyFrame:
@@ -74,6 +75,12 @@ class MutationOutcome:
         if name in self.appends:
             parts.append(self.appends[name].lazy())
         return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
+
+    def release(self) -> None:
+        """Let go of tonight's rows once the transaction has written them."""
+        self.tables.clear()
+        self.updates.clear()
+        self.appends.clear()
 
     def erasure(self) -> Erasure:
         """What tonight erases, as the plan the commit carries out."""

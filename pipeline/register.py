@@ -122,11 +122,13 @@ def _no_readers(root: Path, wait: bool) -> Iterator[bool]:
 class Register:
     """A read view of one committed version of the register."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, manifest: dict | None = None) -> None:
         self.root = root
         current = root / "CURRENT"
-        self.manifest: dict = json.loads(current.read_text()) if current.exists() else {
-            "version": 0, "run_id": None, "tables": {}, "events": []}
+        if manifest is None:
+            manifest = json.loads(current.read_text()) if current.exists() else {
+                "version": 0, "run_id": None, "tables": {}, "events": []}
+        self.manifest: dict = manifest
         self._dead: dict[str, pl.Series] = {}
 
     @property
@@ -340,6 +342,12 @@ class Transaction:
         """Replace one of tonight's event parts (a later chunk erased some of its contracts)."""
         i = self.events.index(name)
         self.events[i] = self._write("events-tonight", frame, i)
+
+    def view(self) -> Register:
+        """The register as this transaction leaves it so far: its parts written, not committed
+        (so a stage after the writes reads files, not the night's rows held in memory)."""
+        return Register(self.register.root, {"version": self.register.version, "run_id": self.run_id,
+                                             "tables": self.tables, "events": self.events, "dead": self.dead})
 
     def purge_secret(self) -> str:
         """The register's secret, made (and kept, readable by its owner only) on the first purge."""

@@ -93,9 +93,15 @@ def person_flags(contracts: pl.LazyFrame, borrowers: pl.LazyFrame, on: date,
 
 def address_on(addresses: pl.LazyFrame, on: date) -> pl.LazyFrame:
     """Per person, the postcode reported last on or before ``on`` (a person counted on ``on`` has
-    one: the NEW of a contract running then reported it; else their current postcode counts)."""
-    last = pl.col("postcode_key").get(pl.col("valid_from").arg_max())
-    return addresses.filter(pl.col("valid_from") <= on).group_by("person_id").agg(last.alias("postcode_at"))
+    one: the NEW of a contract running then reported it; else their current postcode counts).
+    Of two reports of one day the one the register received later wins. Most persons have one
+    address row: only the others are grouped."""
+    rows = (addresses.filter(pl.col("valid_from") <= on).select("person_id", "valid_from", "postcode_key")
+            .with_row_index("_received"))
+    several = pl.col("person_id").is_duplicated()
+    last = pl.col("postcode_key").sort_by("valid_from", "_received").last()
+    return pl.concat([rows.filter(~several).select("person_id", pl.col("postcode_key").alias("postcode_at")),
+                      rows.filter(several).group_by("person_id").agg(last.alias("postcode_at"))])
 
 
 def age_band(birth_date: pl.Expr, on: date) -> pl.Expr:
