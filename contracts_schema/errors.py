@@ -31,7 +31,7 @@ CATALOGUE: tuple[ErrorCode, ...] = (
     _f("FILE_NAME_INVALID", "The file name '{value}' does not follow {limit}."),
     _f("FILE_PARTICIPANT_MISMATCH", "The file belongs to participant '{value}' but was delivered in "
        "the inbox of {limit}."),
-    _f("PARTICIPANT_UNKNOWN", "Participant '{value}' is not known to the register."),
+    _f("PARTICIPANT_UNKNOWN", "Participant '{value}' is not known to the register{limit}."),
     _f("PARTICIPANT_NOT_AUTHORIZED", "Participant '{value}' may not deliver {limit}."),
     _f("FILE_DUPLICATE", "This file has the same content as '{value}', which was already processed."),
     _f("FILE_SEQUENCE", "Sequence number {value} is not higher than {limit}, the last one processed "
@@ -40,7 +40,8 @@ CATALOGUE: tuple[ErrorCode, ...] = (
     _f("FILE_ENCODING", "The file is not valid UTF-8 ({value})."),
     _f("FILE_HEADER", "The header is not valid: {value}."),
     _f("FILE_UNREADABLE", "The file could not be read as {limit}: {value}."),
-    _f("FILE_TOO_LARGE", "The file is {value} bytes, more than the limit of {limit} bytes."),
+    _f("FILE_TOO_LARGE", "The file is too large to read: {value}, more than {limit}. Deliver it in smaller "
+       "files, or correct what is too long."),
     _f("FILE_NOT_REGULAR", "'{value}' is not a regular file ({limit}); only plain files are read."),
     _r("MISSING_FIELD", "{field} is required {limit} but is empty."),
     _r("INVALID_TYPE", "{field} '{value}' cannot be read as {limit}."),

@@ -6,10 +6,30 @@ import argparse
 import logging
 import sys
 import traceback
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from pipeline.errors import CkiError, DiskFull
+
+
+class _Stamped(logging.Formatter):
+    """Log lines start with the moment as ISO 8601 with its offset, in the configured timezone
+    once a command has read config.yaml (``log_timezone``), in the machine's until then."""
+
+    zone: tzinfo | None = None      # set by ``log_timezone``
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, UTC).astimezone(self.zone).isoformat(timespec="seconds")
+
+
+def log_timezone(name: str) -> None:
+    """Stamp log lines in this timezone from now on (the handlers' formatters: ``python -m
+    pipeline.cli`` runs this module as ``__main__``, a second copy of the class)."""
+    from zoneinfo import ZoneInfo
+
+    for handler in logging.getLogger().handlers:
+        if hasattr(handler.formatter, "zone"):
+            handler.formatter.zone = ZoneInfo(name)
 
 
 def _date(text: str) -> date:
@@ -31,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--config", type=Path, default=Path("config.yaml"))
     val.add_argument("--date", type=_date)
     val.add_argument("--out", type=Path, help="where to write the errors file (default: beside the file)")
+    sta = sub.add_parser("status", help="the last nights and the register's health; exit 1 when unhealthy")
+    sta.add_argument("--config", type=Path, default=Path("config.yaml"))
     sch = sub.add_parser("schedule", help="run every night on the configured cron")
     sch.add_argument("--config", type=Path, default=Path("config.yaml"))
     demo = sub.add_parser("demo", help="make a small realistic workspace and run 16 months of nights, then one more")
@@ -56,8 +78,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s cki %(message)s", datefmt="%H:%M:%S",
-                        stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Stamped("%(asctime)s cki %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)      # its chatter stays below the operator's
     try:
         return _dispatch(args)
     except CkiError as exc:
@@ -87,6 +111,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.run(args.config, args.date)
     if args.command == "validate":
         return commands.validate(args.file, args.config, args.date, args.out)
+    if args.command == "status":
+        return commands.status(args.config)
     if args.command == "schedule":
         return commands.schedule(args.config)
     if args.command == "demo":

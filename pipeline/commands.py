@@ -7,37 +7,23 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.config import load_config, today_in
-from pipeline.night import NightResult, run_night
+from pipeline.night import run_night
 from pipeline.outbox import BAROMETER
-
-
-def _print_summary(result: NightResult, outbox: Path) -> None:
-    if not result.committed:
-        print(f"nothing new for {result.run_date}: the register is unchanged")
-    else:
-        print(f"run {result.run_id} for {result.run_date}: {len(result.results)} files")
-        for r in result.results:
-            err = f"  {r.file_error[0]}" if r.file_error else ""
-            print(f"  {r.participant:<12} {r.file:<40} {r.status:<8} {r.accepted:>7} accepted "
-                  f"{r.rejected:>7} rejected {r.warnings:>5} warnings{err}")
-        print(f"results are in {outbox}/<participant>/")
-    if result.barometer_dates:
-        print(f"barometers produced for {', '.join(map(str, result.barometer_dates))}: "
-              f"{outbox / BAROMETER}/barometer.html and the tables beside it")
+from pipeline.preflight import ready
 
 
 def run(config_path: Path, run_date: date | None) -> int:
-    config = load_config(config_path)
+    config = ready(config_path, night=True)
     run_date = run_date or today_in(config.settings.timezone)
     result = run_night(config, run_date)
-    _print_summary(result, config.outbox)
+    sys.stdout.write(result.summary(config.outbox))
     return 0
 
 
 def barometer(peildatum: date, config_path: Path) -> int:
     from pipeline.night import restate_barometer
 
-    config = load_config(config_path)
+    config = ready(config_path, pc4=True)
     update = restate_barometer(config, peildatum, today_in(config.settings.timezone))
     rows = update.rows["kredietbarometer_nationaal"].row(0, named=True)
     print(f"barometers for {peildatum} (re)produced: {rows['persons_with_credit']} persons with a consumer "
@@ -50,7 +36,7 @@ def barometer(peildatum: date, config_path: Path) -> int:
 def validate(file: Path, config_path: Path, run_date: date | None, out: Path | None) -> int:
     from pipeline.dryrun import dry_run
 
-    config = load_config(config_path)
+    config = ready(config_path)
     run_date = run_date or today_in(config.settings.timezone)
     result, written = dry_run(config, file, run_date, out)
     print(f"{file.name}: {result.status}: {result.records} records, {result.accepted} valid, "
@@ -63,10 +49,19 @@ def validate(file: Path, config_path: Path, run_date: date | None, out: Path | N
     return 0 if result.status == "ACCEPTED" else 1
 
 
+def status(config_path: Path) -> int:
+    """``cki status``: exit 0 when the register is healthy, 1 with one line per problem when not."""
+    from pipeline.ops.status import status as look
+
+    report = look(ready(config_path, night=True))     # a setup mistake a night would stop at: exit 2
+    sys.stdout.write(report.as_text())
+    return 0 if report.healthy else 1
+
+
 def schedule(config_path: Path) -> int:
     from pipeline.schedule import serve
 
-    config = load_config(config_path)
+    config = ready(config_path, night=True)
     serve(config, config_path)
     return 0
 
@@ -107,7 +102,7 @@ def inzage(args) -> int:
 
     from pipeline.inzage import Person, inspect, render
 
-    config = load_config(args.config)
+    config = ready(args.config)
     person = Person(args.surname, args.initials, args.birth_date, args.prefix, args.postcode, args.house_number)
     report = inspect(config, person, args.date or today_in(config.settings.timezone))
     sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.json else render(report))

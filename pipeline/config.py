@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 import yaml
@@ -28,10 +28,19 @@ class Paths(_Strict):
     outbox: str = "outbox"
     register_folder: str = Field(default="register", alias="register")
     archive: str = "archive"
+    reports: str = "reports"        # the run report of every night (pipeline/ops/report.py)
 
 
 class Schedule(_Strict):
     cron: str = "0 2 * * *"
+
+    @field_validator("cron")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from pipeline.cron import check
+
+        check(value)
+        return value
 
 
 class Barometer(_Strict):
@@ -45,6 +54,21 @@ class Barometer(_Strict):
         if unknown:
             raise ValueError(f"unknown contract types {unknown}")
         return value
+
+
+class Limits(_Strict):
+    """What one delivery may cost to read (decisions 45-46); a file over one ends FILE_TOO_LARGE.
+
+    Defaults: twice the largest national initial load (2.6 M records, 230 MB), a CSV's own
+    ceiling for text (``max_file_bytes``), and cells and lines far above any valid record.
+    """
+
+    max_rows: int = Field(default=5_000_000, gt=0)                  # records (CSV: lines) per file
+    max_decoded_bytes: int = Field(default=2_147_483_648, gt=0)     # text the cells decode to
+    max_cell_chars: int = Field(default=1_000, ge=200)              # longer cells are cut: a record error
+    max_line_bytes: int = Field(default=1_048_576, ge=1_024)        # one CSV line
+    reader_memory_bytes: int = Field(default=12_884_901_888, ge=536_870_912)   # the worker's RLIMIT_DATA
+    read_seconds: int = Field(default=900, gt=0)                    # one file's read, wall clock
 
 
 class Participant(_Strict):
@@ -82,7 +106,17 @@ class Settings(_Strict):
     archive_days: int = Field(default=90, ge=0)
     outbox_days: int = Field(default=90, ge=1)   # participants' return files (contracts_schema.returns)
     max_file_bytes: int = Field(default=2_147_483_648, gt=0)
+    limits: Limits = Field(default_factory=Limits)
     participants: list[Participant] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"unknown timezone '{value}' (an IANA name, such as Europe/Amsterdam)") from None
+        return value
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Settings:
@@ -122,6 +156,10 @@ class Config:
         return self.path("archive")
 
     @property
+    def reports(self) -> Path:
+        return self.path("reports")
+
+    @property
     def pc4_path(self) -> Path | None:
         value = self.settings.pc4_gemeente
         return (self.base / value).resolve() if value else None
@@ -154,7 +192,7 @@ def today_in(tz: str) -> date:
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     key = ".".join(str(p) for p in first["loc"]).replace("register_folder", "register") or "(top level)"
-    reason = first["msg"]
+    reason = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         reason = "unknown key"
     return f"config.yaml: {key}: {reason}"

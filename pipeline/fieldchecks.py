@@ -15,7 +15,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from pipeline.findings import SCHEMA
+from pipeline.findings import SCHEMA, quoted
 
 _CHECK_CODES = {
     "not_nullable": "MISSING_FIELD",
@@ -105,5 +105,5 @@ def field_findings(typed: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.Da
             .select(pl.col("file_idx").cast(pl.Int32), pl.col("line_no").cast(pl.Int64),
                     pl.col("column").alias("field"), pl.col("error_code").fill_null("INVALID_VALUE"),
                     pl.lit("ERROR").alias("severity"),
-                    pl.col("failure_case").fill_null("").alias("value"),
+                    quoted(pl.col("failure_case")).alias("value"),
                     pl.col("limit").fill_null("")))

@@ -24,7 +24,7 @@ SCHEMA = {
 MAX_QUOTED = 60
 
 
-def _text(value: pl.Expr | str | None) -> pl.Expr:
+def quoted(value: pl.Expr | str | None) -> pl.Expr:
     """A value as a message quotes it: text, and never longer than MAX_QUOTED characters."""
     if value is None:
         return pl.lit("", dtype=pl.String)
@@ -44,8 +44,8 @@ def finding(rows: pl.LazyFrame, code: str, field: str, value: pl.Expr | str | No
         pl.lit(field, dtype=pl.String).alias("field"),
         pl.lit(code, dtype=pl.String).alias("error_code"),
         sev.cast(pl.String).alias("severity"),
-        _text(value).alias("value"),
-        _text(limit).alias("limit"),
+        quoted(value).alias("value"),
+        quoted(limit).alias("limit"),
     )
 
 

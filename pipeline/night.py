@@ -25,6 +25,8 @@ from pipeline.errors import DiskFull
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
 from pipeline.mutations import EventSink, MutationNight, MutationOutcome, combine
+from pipeline.ops import report
+from pipeline.ops.report import NightResult, Stopwatch
 from pipeline.outbox import FileResult, errors_frame, stage, stage_barometer, summarise
 from pipeline.register import PART, ROW, Register, Transaction, locked
 from pipeline.state import CONTRACT_KEY, HISTORY_SCHEMA
@@ -59,17 +61,6 @@ class BarometerUpdate:
     dates: list[date]
     rows: dict[str, pl.DataFrame]
     history: dict[str, pl.DataFrame]
-
-
-@dataclass
-class NightResult:
-    """What a run did, for the operator: counts per file, never personal data."""
-
-    run_id: str | None
-    run_date: date
-    results: list[FileResult] = field(default_factory=list)
-    committed: bool = False
-    barometer_dates: list[date] = field(default_factory=list)
 
 
 def run_rules(config: Config, run_date: date) -> RunRules:
@@ -110,7 +101,7 @@ def consult(requests: list[tuple[int, Delivery]], view: RegisterView, config: Co
 
 
 def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date: date,
-             run_id: str, sink: EventSink | None = None
+             run_id: str, sink: EventSink | None = None, clock: Stopwatch | None = None
              ) -> tuple[list[FileOutcome], MutationOutcome, Consulted | None]:
     """Whole-file checks, then every record, then the retention purge, then every request; per
     file its result and output frames. The purge comes before the requests are answered, so no
@@ -119,15 +110,20 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
     A mutation file goes to the chunked apply as soon as it passes its whole-file checks, so a
     night holds about a chunk's worth of delivered text at a time, not the whole night's.
     """
+    clock = clock or Stopwatch()
     night = None
-    for i, d in intake.checked(deliveries, config, ledger_of(reg)):
-        if d.ok and d.kind in ("MUT", "INIT"):
-            if night is None:
-                night = MutationNight(reg, run_rules(config, run_date), run_id, sink)
-            night.add_file(i, d)
-    outcome = _with_retention(reg, night.finish() if night is not None else None, run_date)
+    with clock.stage("intake_validate_apply"):
+        for i, d in intake.checked(deliveries, config, ledger_of(reg)):
+            if d.ok and d.kind in ("MUT", "INIT"):
+                if night is None:
+                    night = MutationNight(reg, run_rules(config, run_date), run_id, sink)
+                night.add_file(i, d)
+        applied = night.finish() if night is not None else None
+    with clock.stage("retention"):
+        outcome = _with_retention(reg, applied, run_date)
     requests = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind == "RAAD"]
-    consulted = consult(requests, register_view(reg, outcome), config, run_date)
+    with clock.stage("consultation"):
+        consulted = consult(requests, register_view(reg, outcome), config, run_date)
     by_file = {}
     if night is not None and outcome is not None:
         by_file = _split_by_file(outcome.raw, outcome.findings, {i: deliveries[i].records for i in night.names})
@@ -168,9 +164,11 @@ def _file_outcome(i: int, d: Delivery, part: tuple[pl.DataFrame, pl.DataFrame, i
 
 def run_night(config: Config, run_date: date) -> NightResult:
     """The nightly run; exits normally even when files are rejected."""
-    root = config.register
+    root, clock = config.register, Stopwatch()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     with locked(root):
-        reg = _recover(config)
+        with clock.stage("recover"):
+            reg = _recover(config)
         deliveries = intake.discover(config.inbox)
         ran_before = run_date in reg.read("runs")["run_date"].to_list()
         if not deliveries and ran_before:
@@ -178,28 +176,57 @@ def run_night(config: Config, run_date: date) -> NightResult:
             return NightResult(None, run_date)
         run_id = f"{run_date:%Y%m%d}-{reg.version + 1:06d}"
         tx = Transaction(reg, run_id)
-        per_file, outcome, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx)
-        barometers = _barometers(config, reg, outcome, run_date)
-        manifest = _commit(config, tx, run_id, run_date, per_file, outcome, consulted, barometers)
-        with after_the_commit():
+        per_file, outcome, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx, clock)
+        with clock.stage("commit"):
+            held = _write_night(tx, run_id, run_date, per_file, outcome, consulted)
+        with clock.stage("barometers"):          # on the tables as written, tonight's rows released
+            barometers = _barometers(config, reg, tx.view(), run_date)
+        with clock.stage("commit"):
+            manifest = _commit(config, tx, run_id, run_date, per_file, outcome, barometers, held)
+        with clock.stage("publish"), after_the_commit():
             publish.carry_out(root, manifest)
-            retention.purge_archive(config.archive, run_date, config.settings.archive_days)
+            archived = retention.purge_archive(config.archive, run_date, config.settings.archive_days)
             Register(root).clean()
         results = [f.result for f in per_file]
         log.info("run %s committed: %d files, %d records accepted, %d rejected", run_id, len(results),
                  sum(r.accepted for r in results), sum(r.rejected for r in results))
-        return NightResult(run_id, run_date, results, True, barometers.dates if barometers else [])
+        result = NightResult(run_id, run_date, results, True, barometers.dates if barometers else [],
+                             consultation_counts(consulted), retention_counts(outcome, manifest, archived),
+                             clock.seconds, clock.total(), report.peak_memory_bytes(), started_at)
+        with after_the_commit():       # the report, right after the publication (decision 61)
+            report.write(config.reports, result)
+        return result
 
 
-def _barometers(config: Config, reg: Register, outcome: MutationOutcome | None,
-                run_date: date) -> BarometerUpdate | None:
-    """The reference dates tonight owes, counted on the register as tonight leaves it."""
+def consultation_counts(consulted: Consulted | None) -> dict[str, int]:
+    """Requests read from accepted files, answered (valid and not refused), and how they matched."""
+    if consulted is None:
+        return {"requests": 0, "answered": 0, "found": 0, "not_found": 0, "not_unique": 0}
+    status = consulted.answers.log["match_status"]
+    return {"requests": consulted.raw.height, "answered": status.len(),
+            **{s.lower(): int((status == s).sum()) for s in ("FOUND", "NOT_FOUND", "NOT_UNIQUE")}}
+
+
+def retention_counts(outcome: MutationOutcome, manifest: dict, archive_days: int) -> dict[str, int]:
+    """What tonight's retention (and its DELETEs) erased, and what the publication expired."""
+    def height(frame: pl.DataFrame | None) -> int:
+        return 0 if frame is None else frame.height
+    return {"contracts_purged": height(outcome.expired), "contracts_deleted": height(outcome.erased),
+            "persons_erased": height(outcome.erased_persons),
+            "consultations_purged": outcome.consultations_purged,
+            "return_files_expired": len(manifest["publish"].get("expire", [])),
+            "archive_days_purged": archive_days}
+
+
+def _barometers(config: Config, reg: Register, tonight: Register, run_date: date) -> BarometerUpdate | None:
+    """The reference dates tonight owes (``reg``: the register before tonight), counted on the
+    register as tonight leaves it (``tonight``: the transaction's tables, written, not committed)."""
     history = {t.name: reg.read(t.name) for t in BAROMETER_TABLES}
     dates = produce.due(reg.read("runs"), history, run_date, config.settings.barometer.frequency)
     if not dates:
         return None
     log.info("barometers: producing %s", ", ".join(map(str, dates)))
-    return _produced(config, produce.tables_of(lambda name: tonights_table(reg, outcome, name)), history, dates)
+    return _produced(config, produce.tables_of(tonight.scan), history, dates)
 
 
 def _produced(config: Config, tables: RegisterTables, history: dict[str, pl.DataFrame],
@@ -244,7 +271,9 @@ def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: da
         outcome = MutationOutcome(pl.DataFrame(), pl.DataFrame(schema=FINDING_SCHEMA))
     cutoff = retention.consultation_cutoff(run_date)
     consultations = reg.scan("consultations")
-    if consultations.filter(pl.col("consulted_on") <= cutoff).select(pl.len()).collect().item():
+    purged = consultations.filter(pl.col("consulted_on") <= cutoff).select(pl.len()).collect().item()
+    outcome.consultations_purged = purged
+    if purged:
         outcome.tables["consultations"] = consultations.filter(pl.col("consulted_on") > cutoff).collect()
     expired = retention.expired_contracts(tonights_table(reg, outcome, "contracts"), run_date)
     if expired.height:
@@ -289,15 +318,23 @@ def _recover(config: Config) -> Register:
     return reg
 
 
-def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
-            outcome: MutationOutcome | None, consulted: Consulted | None, barometers: BarometerUpdate | None) -> dict:
-    held = scrub.files_of_expired(tx, outcome.expired if outcome is not None else None)  # before the erasure
+def _write_night(tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
+                 outcome: MutationOutcome | None, consulted: Consulted | None) -> pl.DataFrame:
+    """Write tonight's table changes into the transaction and let go of the rows; the archived
+    deliveries that held expired contracts (read from the events before the erasure)."""
+    held = scrub.files_of_expired(tx, outcome.expired if outcome is not None else None)
     if outcome is not None:
         _write_tables(tx, tx.register, outcome, run_date)
+        outcome.release()
         if outcome.next_person_id is not None:
             tx.next_person_id = outcome.next_person_id
     if consulted is not None:
         tx.append("consultations", _consultation_log(consulted, per_file, run_id, run_date))
+    return held
+
+
+def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
+            outcome: MutationOutcome | None, barometers: BarometerUpdate | None, held: pl.DataFrame) -> dict:
     names, expire = _record_answers(config, tx, run_id, run_date, per_file)
     results = [f.result for f in per_file]
     tx.append("runs", pl.DataFrame([{"run_id": run_id, "run_date": run_date, "files": len(results),

@@ -43,6 +43,7 @@ class Workspace:
         self.config = root / "config.yaml"
         self.config.write_text(yaml.safe_dump(config, sort_keys=False))
         (root / "pc4.csv").write_text("pc4;gemeente_code;gemeente_name\n1011;GM0363;Amsterdam\n")
+        (root / "inbox").mkdir(exist_ok=True)      # a night refuses a missing inbox (decision 68)
         self.seq: dict[tuple[str, str], int] = {}
 
     def deliver(self, rows: list[dict], participant: str = "BANK1", kind: str = "MUT",

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Workspace, _stem, new, record
@@ -40,8 +40,12 @@ def _row(draw, night: date) -> dict:
 
 @st.composite
 def nights(draw) -> list[list[dict]]:
+    """One to three nights of one to five rows; no two nights deliver the same content (that
+    second file would be a FILE_DUPLICATE, rejected whole: test_file_errors covers it)."""
     count = draw(st.integers(1, 3))
-    return [[_row(draw, FIRST + timedelta(days=n)) for _ in range(draw(st.integers(1, 5)))] for n in range(count)]
+    plan = [[_row(draw, FIRST + timedelta(days=n)) for _ in range(draw(st.integers(1, 5)))] for n in range(count)]
+    assume(len({repr(rows) for rows in plan}) == len(plan))
+    return plan
 
 
 def _play(root: Path, plan: list[list[dict]], crash: tuple[int, str] | None) -> Workspace:

@@ -1,0 +1,1 @@
+"""Operating cki: the run report of a night and ``cki status``."""
