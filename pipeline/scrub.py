@@ -11,6 +11,7 @@ no contract number is written into the plan. Idempotent: a file without such row
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -51,7 +52,24 @@ def plan(config, erasure: Erasure | None, run_id: str, held: pl.DataFrame, plan_
     owners = set(erasure.deleted["participant_code"])
     deleted_tonight = [t for (owner, _), t in tonight.items() if owner in owners]
     deleted_tonight += [Path(t) for t in published if t.endswith(".errors.csv") and Path(t).parent.name in owners]
-    return {"run_id": run_id, "files": targets(config, deleted_tonight, erasure.deleted, where)}
+    files = [f for f in targets(config, deleted_tonight, erasure.deleted, where) if _kept(config, Path(f), run_id)]
+    return {"run_id": run_id, "files": files}
+
+
+def _kept(config, path: Path, run_id: str) -> bool:
+    """Whether a file outlives tonight: an archived delivery whose day folder tonight's archive
+    purge deletes anyway (``archive_days``) is not worth rewriting first."""
+    try:
+        parts = path.relative_to(config.archive).parts
+    except ValueError:
+        return True                                   # not in the archive: an outbox file
+    day = parts[1] if parts and parts[0] == "rejected" else parts[0]
+    try:
+        folder_day = date.fromisoformat(day)
+    except ValueError:
+        return True
+    run_date = datetime.strptime(run_id[:8], "%Y%m%d").date()
+    return folder_day >= run_date - timedelta(days=config.settings.archive_days)
 
 
 def files_of_expired(tx, expired: pl.DataFrame | None) -> pl.DataFrame:
