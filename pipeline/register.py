@@ -7,8 +7,8 @@ under the lock. One writer at a time: an exclusive ``flock`` on ``register/.lock
 A table is a list of parts. A night that changes some contracts writes their new rows as a new
 part and marks their old rows dead in a small file per part (the manifest's ``dead``), so its
 writes follow the night's work, not the register's size. A part that becomes mostly dead, or a
-table with too many parts, is rewritten (compaction); an erasure rewrites the tables whole, so
-erased data is physically gone at the commit.
+table with too many parts, is rewritten (compaction); an erasure rewrites the parts that hold
+erased rows (``erase_rows``), so erased data is physically gone at the commit.
 """
 
 from __future__ import annotations

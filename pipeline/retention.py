@@ -1,8 +1,9 @@
 """Retention (SPEC 1): what the run date ends is physically removed.
 
-A contract goes with its history, codes, borrower links and events 5 years after its actual end
-date; a person nothing refers to any more goes with it. Consultation records go after 12 months,
-archived deliveries after ``archive_days``.
+Which contracts reach 5 years after their actual end date (the erasure itself, of their rows and
+of persons nothing refers to any more, is ``pipeline.erase``'s), when consultation records reach
+12 months, and which archived deliveries and participants' return files reach ``archive_days``
+and ``outbox_days``.
 """
 
 from __future__ import annotations
