@@ -1,7 +1,10 @@
 """``cki inzage``: a person's right of access (SPEC 8): their registrations and who consulted them.
 
-Finds the person with the same matching as a consultation; shows every registration in full,
-with the participant's name, and the participants that consulted the person in the last 12 months.
+Finds the person with the same matching as a consultation; gathers every registration in full,
+with the participant's name, its codes, how many borrowers it has and when retention removes it,
+and the consultations of the last 12 months, one per request answered. This module gathers the
+facts as plain data (the ``--json`` form); ``pipeline.inzage_text`` words them for the person.
+Nothing of it is logged.
 """
 
 from __future__ import annotations
@@ -11,11 +14,20 @@ from datetime import date
 
 import polars as pl
 
+from contracts_schema.codes import RETENTION_YEARS
 from pipeline.config import Config
 from pipeline.consult import RegisterView, codes_text, match_persons, rows_of_contracts
 from pipeline.register import Register, reading
 from pipeline.retention import consultation_cutoff
 from pipeline.state import CONTRACT_KEY
+
+# One consultation event is one request answered: the log holds a row per request (SPEC 5.1),
+# and two requests of one lender on one day are two events (decision 88).
+EVENT = ["run_id", "participant_code", "file", "request_id"]
+REGISTRATION_COLUMNS = ["participant", "participant_code", "contract_number", "contract_type", "borrower_no",
+                        "amount", "start_date", "theoretical_end_date", "actual_end_date", "codes",
+                        "running", "borrowers", "removal_date", "code_list", "participant_category"]
+CODE_FIELDS = ["code", "code_date", "arrears_since", "written_off_amount", "final_discharge"]
 
 
 @dataclass
@@ -49,51 +61,69 @@ def _inspect(reg: Register, config: Config, person: Person, on: date) -> dict:
                         reg.scan("contracts"), reg.scan("codes"))
     match = match_persons(_request(person), view).row(0, named=True)
     if match["match_status"] != "FOUND":
-        return {"match_status": match["match_status"]}
-    names = {p.code: p.name for p in config.settings.participants}
+        return {"match_status": match["match_status"], "request_date": on.isoformat()}
     pid = match["person_id"]
-    links = view.borrowers.filter(pl.col("person_id") == pid).collect()
-    regs = (links.join(rows_of_contracts(view.contracts, links), on=CONTRACT_KEY)
-            .join(codes_text(rows_of_contracts(view.codes, links)), on=CONTRACT_KEY, how="left")
-            .sort("start_date", *CONTRACT_KEY))
-    regs = regs.with_columns(pl.col("participant_code").replace_strict(names, default=None,
-                                                                       return_dtype=pl.String).alias("participant"))
-    cutoff = consultation_cutoff(on)
-    seen = (reg.scan("consultations").collect().filter((pl.col("person_id") == pid) & (pl.col("consulted_on") > cutoff))
-            .with_columns(pl.col("participant_code").replace_strict(names, default=None, return_dtype=pl.String)
-                          .alias("participant")).sort("consulted_on"))
+    regs = _registrations(view, pid, on).with_columns(*_who(config))
+    seen = _consultations(reg.scan("consultations"), pid, on).with_columns(*_who(config))
     record = view.persons.filter(pl.col("person_id") == pid).collect().drop(
         "person_id", "surname_key", "initials_key", "first_initial", "postcode_key").row(0, named=True)
-    columns = ["participant", "participant_code", "contract_number", "contract_type", "borrower_no", "amount",
-               "start_date", "theoretical_end_date", "actual_end_date", "codes"]
-    return {"match_status": "FOUND", "person": _jsonable(record),
-            "registrations": [_jsonable(r) for r in regs.select(columns).to_dicts()],
-            "consulted_by": [_jsonable(r) for r in seen.select("consulted_on", "participant", "participant_code",
-                                                               "purpose").to_dicts()]}
+    return {"match_status": "FOUND", "request_date": on.isoformat(), "person": _jsonable(record),
+            "registrations": _jsonable(regs.select(REGISTRATION_COLUMNS).to_dicts()),
+            "consulted_by": _jsonable(seen.select("consulted_on", "participant", "participant_code", "purpose",
+                                                  "participant_category").to_dicts())}
 
 
-def _jsonable(row: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
+def _registrations(view: RegisterView, pid: int, on: date) -> pl.DataFrame:
+    """The person's registrations, oldest first, each with its codes (as text and as a list),
+    whether it runs on ``on``, its number of borrowers and its removal date."""
+    links = view.borrowers.filter(pl.col("person_id") == pid).collect()
+    codes = rows_of_contracts(view.codes, links)
+    borrowers = rows_of_contracts(view.borrowers, links).group_by(CONTRACT_KEY).agg(
+        pl.col("borrower_no").n_unique().cast(pl.Int64).alias("borrowers"))
+    return (links.join(rows_of_contracts(view.contracts, links), on=CONTRACT_KEY)
+            .join(codes_text(codes), on=CONTRACT_KEY, how="left")
+            .join(_code_lists(codes), on=CONTRACT_KEY, how="left")
+            .join(borrowers, on=CONTRACT_KEY, how="left")
+            .with_columns((pl.col("actual_end_date").is_null() | (pl.col("actual_end_date") > on)).alias("running"),
+                          removal_date(pl.col("actual_end_date")).alias("removal_date"),
+                          pl.col("code_list").fill_null([]))
+            .sort("start_date", *CONTRACT_KEY))
 
 
-def render(report: dict) -> str:
-    """The report as text a person reads."""
-    status = report["match_status"]
-    if status == "NOT_FOUND":
-        return "No registration found for this person.\n"
-    if status == "NOT_UNIQUE":
-        return ("Several persons match; add --postcode and --house-number to tell them apart.\n")
-    p = report["person"]
-    name = " ".join(x for x in (p["initials"], p["surname_prefix"], p["birth_surname"]) if x)
-    lines = [f"{name}, born {p['birth_date']}, {p['postcode']} {p['house_number']}"
-             f"{p['house_number_suffix'] or ''}" + (f", deceased {p['deceased_date']}" if p["deceased_date"] else ""),
-             "", f"Registrations ({len(report['registrations'])}):"]
-    for r in report["registrations"]:
-        end = r["actual_end_date"] or "running"
-        lines.append(f"  {r['participant']} ({r['participant_code']}) contract {r['contract_number']}: "
-                     f"{r['contract_type']}, borrower {r['borrower_no']}, amount {r['amount'] or '-'}, "
-                     f"start {r['start_date']}, theoretical end {r['theoretical_end_date'] or '-'}, "
-                     f"end {end}, codes {r['codes'] or 'none'}")
-    lines += ["", f"Consulted in the last 12 months by ({len(report['consulted_by'])}):"]
-    lines += [f"  {c['consulted_on']} {c['participant']} ({c['purpose']})" for c in report["consulted_by"]]
-    return "\n".join(lines) + "\n"
+def removal_date(actual_end: pl.Expr) -> pl.Expr:
+    """The day retention removes a registration: 5 years after its actual end (SPEC 1), by the
+    same calendar arithmetic as ``retention.expired_contracts`` (29 February + 5 y = 28 February);
+    null while the contract runs."""
+    return actual_end.dt.offset_by(f"{RETENTION_YEARS}y")
+
+
+def _code_lists(codes: pl.DataFrame) -> pl.DataFrame:
+    """Per contract its codes as a list of records in the order they were reported."""
+    return (codes.sort([*CONTRACT_KEY, "code_date", "line_no"]).group_by(CONTRACT_KEY, maintain_order=True)
+            .agg(pl.struct(CODE_FIELDS).alias("code_list")))
+
+
+def _consultations(log: pl.LazyFrame, pid: int, on: date) -> pl.DataFrame:
+    """The person's consultation events of the 12 months up to ``on``: the access protocol's
+    window (``retention.consultation_cutoff``), whatever the log still holds before the purge."""
+    window = (pl.col("consulted_on") > consultation_cutoff(on)) & (pl.col("consulted_on") <= on)
+    return (log.filter((pl.col("person_id") == pid) & window).unique(EVENT)
+            .sort("consulted_on", *EVENT).collect())
+
+
+def _who(config: Config) -> list[pl.Expr]:
+    """The participant's name and category from config.yaml (null for a code it no longer lists)."""
+    code = pl.col("participant_code")
+    names = {p.code: p.name for p in config.settings.participants}
+    categories = {p.code: p.category for p in config.settings.participants}
+    return [code.replace_strict(names, default=None, return_dtype=pl.String).alias("participant"),
+            code.replace_strict(categories, default=None, return_dtype=pl.String).alias("participant_category")]
+
+
+def _jsonable(value: object) -> object:
+    """Dates as ISO text, all the way down (a registration's code list holds dates too)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if isinstance(value, date) else value
