@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import Workspace
-from tests.test_consultation import ask, code, code_a, end, person, rec, reg
+from tests.test_consultation import ask, code, arrears_a, end, person, rec, reg
 
 INIT_DATE = date(2026, 6, 1)
 NIGHT = date(2026, 11, 20)
@@ -34,7 +34,7 @@ def _init() -> dict[str, list[dict]]:
 
 
 def _night() -> list[tuple[str, list[dict]]]:
-    first = [code_a("AK-1"), code("AK-1", "H", on="2026-11-12"), end("AK-2"),
+    first = [arrears_a("AK-1"), code("AK-1", "H", on="2026-11-12"), end("AK-2"),
              rec("AK-3", "CHANGE", **MOVE), rec("AK-4", "CHANGE", amount="14000"),
              rec("GONE-1", "DELETE"), code("HY-1", "5", on="2026-11-11"), rec("DUO-1", "DECEASED", borrower_no="2"),
              rec("NOPE-9", "END", actual_end_date="2026-11-15"), code("RK-1", "1"), end("AK-2", on="2026-11-13"),
@@ -44,7 +44,7 @@ def _night() -> list[tuple[str, list[dict]]]:
               reg("AK-20", person("Bakker", "C.", "1966-07-07", "1011AB", 12), start="2026-11-15"),
               rec("AK-6", "DELETE", on="2026-11-17"),                          # erases an earlier chunk's event
               rec("AK-5", "CHANGE", on="2026-11-12", postcode="9999ZZ", house_number="1")]  # older than AK-7's
-    shop = [code_a("VK-1", arrears_amount="250", participant="SHOP1"),
+    shop = [arrears_a("VK-1", arrears_amount="250", participant="SHOP1"),
             rec("VK-2", "END", "2026-11-12", "SHOP1", actual_end_date="2026-11-12")]
     return [("BANK1", first), ("BANK1", second), ("SHOP1", shop)]
 

@@ -1,0 +1,106 @@
+"""``NAME.errors.xlsx``: the errors file as a workbook that shows exactly what was delivered.
+
+A spreadsheet opening ``errors.csv`` guesses each cell's type in its own locale: in a Dutch one
+``7.500`` becomes the number 7500, ``28-02-1990`` a date and ``0012`` the number 12, while the
+message beside it says the value could not be read. A workbook states each cell's type itself:
+every value (header, codes, message, the record as delivered) is a string cell in text format
+(``@``), written by XlsxWriter with its guessing of formulas, numbers and links switched off, so
+``=1+2`` is text that nothing executes and needs no quote (decisions 85, 86). Only ``line_no``,
+the processor's own number, is a number, so the rows sort as the file's lines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from contracts_schema.returns import ERRORS_XLSX_MAX_ROWS
+from pipeline import fsio
+
+SHEET = "errors"
+MAX_ROWS = ERRORS_XLSX_MAX_ROWS     # rows a workbook holds; errors.csv always holds them all (decision 86)
+OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+           "constant_memory": True}     # rows stream to disk: memory stays flat whatever the rows
+CREATED = datetime(2000, 1, 1)          # a fixed date: the same night twice gives the same bytes (SPEC 4)
+WIDTH = (6, 90)                         # column width in characters: at least, at most (a message)
+NUMBER = "line_no"
+
+
+def xlsx_path(errors_csv: Path) -> Path:
+    """``NAME.errors.csv`` → ``NAME.errors.xlsx`` (any other name: ``.xlsx`` added)."""
+    name = errors_csv.name.removesuffix(".csv") if errors_csv.name.endswith(".csv") else errors_csv.name
+    return errors_csv.with_name(name + ".xlsx")
+
+
+def write_errors(target: Path, errors: pl.DataFrame) -> None:
+    """Write the errors frame (as staged, or as read back from errors.csv) as a workbook, atomically."""
+    fsio.write_with(target, lambda tmp: _workbook(tmp, _as_text(errors), errors.height))
+
+
+def _as_text(errors: pl.DataFrame) -> pl.DataFrame:
+    """The rows the workbook holds: ``line_no`` a whole number, every other column text."""
+    return errors.head(MAX_ROWS).with_columns(
+        pl.col(c).cast(pl.Int64, strict=False) if c == NUMBER else pl.col(c).cast(pl.String)
+        for c in errors.columns)
+
+
+def _workbook(path: Path, shown: pl.DataFrame, total: int) -> None:
+    book = xlsxwriter.Workbook(str(path), OPTIONS)
+    book.set_properties({"created": CREATED})
+    formats = {"text": book.add_format({"num_format": "@"}), "number": book.add_format({"align": "left"}),
+               "header": book.add_format({"num_format": "@", "bold": True, "bottom": 1})}
+    sheet = book.add_worksheet(SHEET)
+    _layout(sheet, shown, formats)
+    _rows(sheet, shown, formats)
+    if total > shown.height:
+        _note(book.add_worksheet("note"), shown.height, total, formats["text"])
+    book.close()
+
+
+def _layout(sheet, shown: pl.DataFrame, formats: dict) -> None:
+    """Readable widths, the header row frozen and filterable, text format on every text column."""
+    for col, (name, width) in enumerate(_widths(shown).items()):
+        sheet.set_column(col, col, width, formats["number" if name == NUMBER else "text"])
+    sheet.freeze_panes(1, 0)
+    if shown.width:
+        sheet.autofilter(0, 0, max(shown.height, 1), shown.width - 1)
+    _print_setup(sheet)
+    sheet.write_row(0, 0, shown.columns, formats["header"])
+
+
+def _print_setup(sheet) -> None:
+    """Printed: A4 landscape, every column on the page's width, the header row on each page."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+
+
+def _widths(shown: pl.DataFrame) -> dict[str, int]:
+    """Per column the longest of its name and its values, within ``WIDTH``."""
+    if shown.width == 0:
+        return {}
+    longest = shown.select(pl.col(c).cast(pl.String).str.len_chars().max().fill_null(0) for c in shown.columns)
+    return {c: min(max(len(c), n, WIDTH[0]), WIDTH[1]) + 2 for c, n in zip(shown.columns, longest.row(0), strict=True)}
+
+
+def _rows(sheet, shown: pl.DataFrame, formats: dict) -> None:
+    """The rows, in order. XlsxWriter takes cells one by one; ``MAX_ROWS`` bounds the loop."""
+    first = 1 if shown.columns[:1] == [NUMBER] else 0
+    for r, row in enumerate(shown.iter_rows(), start=1):
+        if first and row[0] is not None:
+            sheet.write_number(r, 0, row[0], formats["number"])
+        sheet.write_row(r, first, row[first:], formats["text"])
+
+
+def _note(sheet, shown: int, total: int, text) -> None:
+    """Said on a second sheet, so the errors sheet holds nothing but rows as the CSV has them; in
+    Dutch and English, as a clerk of either reads it."""
+    sheet.set_column(0, 0, 100, text)
+    sheet.write_string(0, 0, f"Dit werkboek toont de eerste {shown} van {total} regels. "
+                             "Het errors.csv-bestand ernaast bevat ze allemaal.", text)
+    sheet.write_string(1, 0, f"This workbook shows the first {shown} of {total} rows. "
+                             "The errors.csv beside it holds them all.", text)
