@@ -15,8 +15,10 @@ demo: $(BIN)/cki
 test: $(BIN)/cki
 	$(BIN)/python -m pytest
 
-check: test
+check: $(BIN)/cki    # lint, types (pyproject.toml's [tool.mypy]), then the tests
 	$(BIN)/ruff check pipeline contracts_schema tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
 
 bench: $(BIN)/cki
 	$(BIN)/python bench/run.py --contracts 1000000

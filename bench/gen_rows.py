@@ -7,11 +7,12 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema import mutation
+from contracts_schema.columns import PERSON_FIELDS
 
 _DTYPES = {"str": pl.String, "int": pl.Int64, "date": pl.Date, "bool": pl.Boolean}
 # The file contract's own column list and types (contracts_schema is the single source).
 MUTATION_COLUMNS = {c.name: _DTYPES[c.kind] for c in mutation.COLUMNS}
-PERSON_COLUMNS = mutation.PERSON_FIELDS
+PERSON_COLUMNS = PERSON_FIELDS
 # Order of rows of one contract on the same day.
 ROW_ORDER = {"NEW": 0, "CHANGE": 1, "CODE": 2, "DECEASED": 3, "END": 4}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import polars as pl
 
@@ -11,10 +12,11 @@ RETENTION_YEARS = 5
 CONSULTATION_RETENTION_MONTHS = 12
 MIN_AGE, MAX_AGE = 18, 120
 
-CATEGORIES = (
+Category = Literal[     # a type, so config.yaml's participants are checked against it (pydantic)
     "BANK", "FINANCIERINGSMAATSCHAPPIJ", "THUISWINKEL", "HYPOTHEEKVERSTREKKER",
     "CREDITCARD", "LEASE", "GEMEENTE", "OVERIG",
-)
+]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 FILE_KINDS = ("INIT", "MUT", "RAAD")   # in the order a night takes them
 MUTATION_TYPES = ("NEW", "CHANGE", "CODE", "CODE_END", "END", "DELETE", "DECEASED")
 CODES = ("A", "H", "1", "2", "3", "4", "5")
@@ -47,9 +49,15 @@ class ContractType:
     arrears_days: int          # days after arrears_since before an A may be reported
     arrears_min_share: float   # arrears amount >= share * amount (0 = no rule)
     arrears_min_amount: int    # arrears amount >= this (0 = no rule)
-    positive: bool             # registered without a code
+    registered_without_code: bool          # SPEC 1 "always": SR too, though not a POSITIVE_TYPE
     negative_codes: tuple[str, ...] = ()   # codes that make a negative-only NEW valid
     negative_below: int | None = None       # amounts below this need a negative code
+
+    @property
+    def positive(self) -> bool:
+        """The old name of ``registered_without_code``, left for ``reference.py`` until it reads
+        the new one (issue 16): "positive" is ``POSITIVE_TYPES``'s word."""
+        return self.registered_without_code
 
 
 CONTRACT_TYPES: tuple[ContractType, ...] = (
@@ -71,6 +79,8 @@ CONTRACT_TYPES: tuple[ContractType, ...] = (
                  ARREARS_MIN_ABSOLUTE, False, ("A",)),
 )
 CONTRACT_TYPE_CODES = tuple(t.code for t in CONTRACT_TYPES)
+# SPEC 5.2's "positive contract", whose status reasons are RUNNING_CLEAN ... RUNNING_ARREARS: every
+# type registered without a code but SR, a debt arrangement, which has its own (SR_RUNNING, SR_ENDED).
 POSITIVE_TYPES = ("AK", "RK", "VK", "OA", "RH", "RN")
 
 
@@ -87,7 +97,7 @@ def contract_type_table() -> pl.DataFrame:
             "ct_arrears_days": t.arrears_days,
             "ct_arrears_min_share": t.arrears_min_share,
             "ct_arrears_min_amount": t.arrears_min_amount,
-            "ct_positive": t.positive,
+            "ct_registered_without_code": t.registered_without_code,
             "ct_negative_codes": "".join(t.negative_codes),
             "ct_negative_below": t.negative_below,
         }

@@ -26,3 +26,4 @@ PERSON_COLUMNS: tuple[Column, ...] = (
     Column("house_number", "int", "House number."),
     Column("house_number_suffix", "str", "House number suffix, e.g. 'A' or 'bis'."),
 )
+PERSON_FIELDS = tuple(c.name for c in PERSON_COLUMNS)     # a person's data: names, birth, address

@@ -2,7 +2,7 @@
 
 ``FIELD_USE`` says per mutation type which fields are required and which may be present; every
 other non-empty field is ``FIELD_NOT_ALLOWED``. Rules that depend on the contract type or on
-the register's state are in ``pipeline.rules`` and read the code tables in ``codes``.
+the register's state are in ``pipeline.staterules`` and read the code tables in ``codes``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandera.polars as pa
 import polars as pl
 
 from contracts_schema.codes import CODES, CONTRACT_TYPE_CODES, GENDERS, MUTATION_TYPES
-from contracts_schema.columns import PERSON_COLUMNS, Column
+from contracts_schema.columns import PERSON_COLUMNS, PERSON_FIELDS, Column
 
 CONTRACT_NUMBER_PATTERN = r"^[A-Za-z0-9/._-]{1,30}$"
 POSTCODE_PATTERN = r"^[1-9][0-9]{3} ?[A-Za-z]{2}$"
@@ -36,7 +36,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 REQUIRED_HEADER = ("participant_code", "contract_number", "mutation_type", "event_date")
-PERSON_FIELDS = tuple(c.name for c in PERSON_COLUMNS)
 
 # Per mutation type: the fields it requires and the further fields it may carry. Code-specific
 # fields (arrears_since, ...) are governed by CODE_FIELDS; actual_end_date by the END/code 3 rules.
@@ -76,7 +75,7 @@ class MutationRecord(pa.DataFrameModel):
     borrower_no: pl.Int64 | None = pa.Field(nullable=True, isin=[1, 2])
     birth_surname: str | None = pa.Field(nullable=True, str_length={"max_value": 100})
     surname_prefix: str | None = pa.Field(nullable=True, str_length={"max_value": 20})
-    initials: str | None = pa.Field(nullable=True, str_matches=r"^[^\d]{1,20}$")
+    initials: str | None = pa.Field(nullable=True, str_length={"max_value": 20})   # letters: plausibility
     gender: str | None = pa.Field(nullable=True, isin=list(GENDERS))
     birth_date: pl.Date | None = pa.Field(nullable=True)
     postcode: str | None = pa.Field(nullable=True, str_matches=POSTCODE_PATTERN)

@@ -6,7 +6,7 @@ committed file differs from what this renders.
 
 from __future__ import annotations
 
-from contracts_schema import codes, mutation, request, returns
+from contracts_schema import codes, mutation, plausibility, request, returns
 from contracts_schema.columns import TYPE_NAMES
 from contracts_schema.errors import CATALOGUE
 
@@ -43,6 +43,12 @@ def _field_use() -> list[str]:
     return lines
 
 
+def _plausibility() -> list[str]:
+    lines = ["| field | rule (the message's words) | a plausible value |", "|---|---|---|"]
+    lines += [f"| `{field}` | {rule} | {patterns} |" for field, rule, patterns in plausibility.rows()]
+    return lines
+
+
 def _errors() -> list[str]:
     lines = ["| code | scope | message |", "|---|---|---|"]
     lines += [f"| `{e.code}` | {e.scope} | {e.template} |" for e in CATALOGUE]
@@ -70,7 +76,34 @@ def _returns() -> list[str]:
             "**Fetch your answers in time.** Return files are deleted by the night whose run date is "
             f"`outbox_days` days after the night that wrote them (the operator's setting, by default "
             f"{returns.OUTBOX_DAYS_DEFAULT}): an answer of day D is there up to and including day D + "
-            "`outbox_days` - 1. Their names stay taken.", ""]
+            "`outbox_days` - 1. Their names stay taken.", "",
+            "**A file rejected whole explains itself in `errors.csv` too**: `status` `REJECTED` with a "
+            "`file_error` in `result.json`, and in `errors.csv` one row with the same `error_code` and "
+            "`message`, `severity` `ERROR` and the other columns empty. Its `line_no` is the record where "
+            "reading failed, counted as for every other row (1 = the first data row): a row whose quotes or "
+            "fields break the CSV, the first byte that is not UTF-8, the first record of another participant. "
+            "It is `0` when the error concerns the file as a whole (its name, size, sequence, content) or its "
+            "header, the line before the first record. The message names the line of the file as a text editor "
+            "or a spreadsheet numbers it too (the header is line 1), and says what to change.", ""]
+
+
+def _opening() -> list[str]:
+    return ["Return CSVs follow the conventions of deliveries and start with a UTF-8 byte-order mark (BOM), "
+            "so Excel and LibreOffice read `Brühl-Noël` as it is. A spreadsheet that opens a CSV by "
+            "double-click still guesses each cell's type in its own locale: in a Dutch one a delivered "
+            "`7.500` shows as 7500, `28-02-1990` as a date and `0012` as 12. So:", "",
+            "- `NAME.errors.xlsx`: open it directly (double-click, in Excel or LibreOffice Calc). Every cell "
+            "shows exactly what was delivered, `=1+2` included: it is text, never a formula. `line_no` is a "
+            "number; the header row stays in view and has filters.",
+            "- a CSV in Excel: *Data > From Text/CSV* (Dutch: *Gegevens > Van tekst/CSV*), File origin "
+            "`65001: Unicode (UTF-8)`, Delimiter `Semicolon`, Data Type Detection `Do not detect data types`, "
+            "then *Load*.",
+            "- a CSV in LibreOffice Calc: *File > Open*; in the Text Import dialog Character set "
+            "`Unicode (UTF-8)`, Separated by `Semicolon`, click the top-left corner of the preview to select "
+            "every column and set Column type `Text`, then *OK*.", "",
+            "In a CSV, never in the workbook, a value that starts with `=`, `+`, `-`, `@`, a tab or a carriage "
+            "return (or with quotes before one of them) carries one extra leading `'`, so that no spreadsheet "
+            "executes it: a delivered `=1+2` reads `'=1+2`.", ""]
 
 
 def render() -> str:
@@ -80,7 +113,8 @@ def render() -> str:
         "Generated from `contracts_schema/` by `cki file-format`; do not edit by hand.", "",
         "Files: `<PARTICIPANT>_<MUT|INIT|RAAD>_<YYYYMMDD>_<SEQ>.<csv|parquet>` in `inbox/<PARTICIPANT>/`. "
         "CSV: UTF-8 (BOM accepted), `;` separator, `\"` quoting, header line, dates `YYYY-MM-DD`, "
-        "booleans `true`/`false`, whole euros. Upload as `NAME.part` and rename when complete.", "",
+        "booleans `true`/`false`, whole euros. Upload as `NAME.part` and rename when complete. Return "
+        "CSVs: the same, with a BOM.", "",
         "## Mutation records (`MUT`, `INIT`)", "", *_columns(mutation.COLUMNS), "",
         "Required header columns: " + ", ".join(f"`{c}`" for c in mutation.REQUIRED_HEADER)
         + ". Other columns may be left out; unknown columns reject the file.", "",
@@ -91,11 +125,16 @@ def render() -> str:
         f"Reports are due within {codes.REPORTING_DEADLINE_DAYS} days of the event (`INIT` files excepted). "
         f"Borrowers are {codes.MIN_AGE} to {codes.MAX_AGE} years old on `event_date`. Code 3 needs "
         f"`written_off_amount` ≥ {codes.MIN_WRITE_OFF}.", "",
+        "### Plausible names", "",
+        f"Names and initials must be plausible, in mutation records and consultation requests alike; a "
+        f"value that is not is `{plausibility.CODE}`. Letters of any script count, so apostrophes, hyphens, "
+        "spaces and accents stay (`'t Hart`, `Brühl-Noël`, `d'Ancona`).", "", *_plausibility(), "",
         "### Codes", "", "| code | meaning |", "|---|---|",
         *[f"| `{c}` | {m} |" for c, m in codes.CODE_MEANINGS.items()], "",
         "## Consultation requests (`RAAD`)", "", *_columns(request.COLUMNS), "",
         "Required: " + ", ".join(f"`{c}`" for c in request.REQUIRED_FIELDS) + ".", "",
         "## Return files", "", *_returns(),
+        "### Opening them in a spreadsheet", "", *_opening(),
         "## Error codes", "", *_errors(), "",
     ]
     return "\n".join(parts)

@@ -27,7 +27,7 @@ class ConsultationRequest(pa.DataFrameModel):
     purpose: str = pa.Field(nullable=False, isin=list(PURPOSES))
     birth_surname: str = pa.Field(nullable=False, str_length={"max_value": 100})
     surname_prefix: str | None = pa.Field(nullable=True, str_length={"max_value": 20})
-    initials: str = pa.Field(nullable=False, str_matches=r"^[^\d]{1,20}$")
+    initials: str = pa.Field(nullable=False, str_length={"max_value": 20})   # letters: plausibility
     gender: str | None = pa.Field(nullable=True, isin=list(GENDERS))
     birth_date: pl.Date = pa.Field(nullable=False)
     postcode: str | None = pa.Field(nullable=True, str_matches=POSTCODE_PATTERN)

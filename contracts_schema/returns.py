@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 DELIVERY_EXTENSIONS = (".csv", ".parquet")
+ERRORS_XLSX_MAX_ROWS = 100_000    # errors.xlsx holds the first rows (decision 86); errors.csv all of them
 RETURN_FILES = {       # suffix after the answer's name → when it is written and what it holds
     ".result.json": "always: the delivery's `status` and counts; `file` names the delivered file",
-    ".errors.csv": "always: one row per rejected record and rule, and per warning (only the header "
-                   "when there is none)",
+    ".errors.csv": "always: one row per rejected record and rule, and per warning; for a file rejected "
+                   "whole, one row with its file error (only the header when there is none)",
+    ".errors.xlsx": "beside every `errors.csv` (unless the operator set `outputs.errors_xlsx: false`): the "
+                    "same rows as a workbook in which every value is a text cell, exactly as delivered; "
+                    f"`line_no` is a number. It holds at most the first {ERRORS_XLSX_MAX_ROWS:,} rows (a "
+                    "second sheet `note` says so when there are more)",
     ".answer.csv": "`RAAD`: one row per valid request",
     ".answer_contracts.csv": "`RAAD`: one row per registration of a found person",
 }

@@ -19,10 +19,9 @@ import polars as pl
 from contracts_schema.codes import contract_type_table
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.findings import collect
-from pipeline.state import CONTRACT_KEY, STATE_COLUMNS, STATE_SCHEMA
+from pipeline.state import CONTRACT_KEY, MT, STATE_COLUMNS, STATE_SCHEMA
 from pipeline.staterules import state_findings
 
-MT = pl.col("mutation_type")
 CODE = pl.col("code")
 LOOP_SCHEMA = {**STATE_SCHEMA, "exists": pl.Boolean(), "has_b1": pl.Boolean(), "has_b2": pl.Boolean(),
                "new_rejected_line": pl.Int64(), "erase_step": pl.Int32()}

@@ -6,30 +6,13 @@ import argparse
 import logging
 import sys
 import traceback
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date
 from pathlib import Path
 
 from pipeline.errors import CkiError, DiskFull
+from pipeline.ops import logs, progress
 
-
-class _Stamped(logging.Formatter):
-    """Log lines start with the moment as ISO 8601 with its offset, in the configured timezone
-    once a command has read config.yaml (``log_timezone``), in the machine's until then."""
-
-    zone: tzinfo | None = None      # set by ``log_timezone``
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        return datetime.fromtimestamp(record.created, UTC).astimezone(self.zone).isoformat(timespec="seconds")
-
-
-def log_timezone(name: str) -> None:
-    """Stamp log lines in this timezone from now on (the handlers' formatters: ``python -m
-    pipeline.cli`` runs this module as ``__main__``, a second copy of the class)."""
-    from zoneinfo import ZoneInfo
-
-    for handler in logging.getLogger().handlers:
-        if hasattr(handler.formatter, "zone"):
-            handler.formatter.zone = ZoneInfo(name)
+LONG_WORK = ("run", "schedule", "barometer")   # a progress display on a terminal, and the day's log file
 
 
 def _date(text: str) -> date:
@@ -50,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("file", type=Path)
     val.add_argument("--config", type=Path, default=Path("config.yaml"))
     val.add_argument("--date", type=_date)
-    val.add_argument("--out", type=Path, help="where to write the errors file (default: beside the file)")
+    val.add_argument("--out", type=Path,
+                     help="where to write the errors file, errors.xlsx beside it (default: beside the file)")
     sta = sub.add_parser("status", help="the last nights and the register's health; exit 1 when unhealthy")
     sta.add_argument("--config", type=Path, default=Path("config.yaml"))
     sch = sub.add_parser("schedule", help="run every night on the configured cron")
@@ -72,22 +56,55 @@ def _parser() -> argparse.ArgumentParser:
     inz.add_argument("--house-number", type=int)
     inz.add_argument("--config", type=Path, default=Path("config.yaml"))
     inz.add_argument("--date", type=_date, help="the day of the request (default today)")
-    inz.add_argument("--json", action="store_true", help="machine-readable output")
+    inz.add_argument("--language", choices=["nl", "en"], help="the language of the text and the letter "
+                                                              "(default: language in config.yaml)")
+    form = inz.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="machine-readable output")
+    form.add_argument("--html", type=Path, metavar="PATH", help="write a printable letter (HTML, A4) to PATH")
+    exp = sub.add_parser("export", help="a consistent snapshot of the register as plain Parquet for the "
+                                        "register's own analysts and engines (it holds personal data)",
+                         description="Write one committed version of the register as plain, Hive-partitioned "
+                                     "Parquet that DuckDB, Spark or Trino read as it is (the files in register/data "
+                                     "are never to be read directly). The export holds personal data: it is for "
+                                     "the register's own analysts and engines only, and is written owner-only.")
+    exp.add_argument("dir", type=Path, metavar="DIR", help="a new (or empty) folder; written whole, owner-only (0700)")
+    exp.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                     help="the register as it stood on this date (default: now)")
+    exp.add_argument("--config", type=Path, default=Path("config.yaml"))
+    con = sub.add_parser("contract", help="a contract's state on a date and its history (file, line, run), "
+                                          "for a dispute; exit 1 when the register holds no such contract")
+    con.add_argument("participant", help="participant code, e.g. BANK1")
+    con.add_argument("number", help="the participant's contract number (one starting with '-' after '--')")
+    con.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                     help="the date of the state (default: the last run's date)")
+    con.add_argument("--json", action="store_true", help="the same as one JSON document")
+    con.add_argument("--config", type=Path, default=Path("config.yaml"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Stamped("%(asctime)s cki %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    long_work = args.command in LONG_WORK
+    logs.setup(long_work, *progress.console_handler(long_work))     # the file once config.yaml is read
     logging.getLogger("apscheduler").setLevel(logging.WARNING)      # its chatter stays below the operator's
+    try:
+        return _handled(args)
+    finally:
+        logs.close()
+        progress.close()
+
+
+def _handled(args: argparse.Namespace) -> int:
+    """The command, and its one handler of errors: a line on stderr (and a record of its type and
+    exit code in the day's log file, decision 72)."""
     try:
         return _dispatch(args)
     except CkiError as exc:
+        _failed(type(exc).__name__, exc.exit_code)
         print(f"cki: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        _failed("KeyboardInterrupt", 130)
         print("cki: interrupted; the register is unchanged unless the run had committed", file=sys.stderr)
         return 130
     except Exception as exc:  # the program itself failed: say so without leaking data
@@ -97,11 +114,18 @@ def main(argv: list[str] | None = None) -> int:
             print("cki: the disk is full. A run leaves the register as before it or as after it; free space "
                   "and run cki again: the next run finishes the work.", file=sys.stderr)
             return DiskFull.exit_code
+        _failed(type(exc).__name__, 1)
         if args.debug:
             traceback.print_exc()
         print(f"cki: the run could not complete ({type(exc).__name__}); rerun with --debug for details",
               file=sys.stderr)
         return 1
+
+
+def _failed(kind: str, exit_code: int) -> None:
+    """The day's log file records how a command ended, by the error's type (its text can quote data)."""
+    logging.getLogger("cki").error("cki ended with exit code %d (%s)", exit_code, kind,
+                                   extra=logs.fields("ended", show="file", code=kind, count=exit_code))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -119,6 +143,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.demo(args.dir, args.date)
     if args.command == "inzage":
         return commands.inzage(args)
+    if args.command == "export":
+        return commands.export(args.dir, args.as_of, args.config)
+    if args.command == "contract":
+        return commands.contract(args)
     if args.command == "barometer":
         return commands.barometer(args.peildatum, args.config)
     if args.command == "file-format":

@@ -16,7 +16,7 @@ def run(config_path: Path, run_date: date | None) -> int:
     config = ready(config_path, night=True)
     run_date = run_date or today_in(config.settings.timezone)
     result = run_night(config, run_date)
-    sys.stdout.write(result.summary(config.outbox))
+    sys.stdout.write(result.summary(config.outbox, config.settings.language))
     return 0
 
 
@@ -34,18 +34,12 @@ def barometer(peildatum: date, config_path: Path) -> int:
 
 
 def validate(file: Path, config_path: Path, run_date: date | None, out: Path | None) -> int:
-    from pipeline.dryrun import dry_run
+    from pipeline.dryrun import dry_run, said
 
     config = ready(config_path)
     run_date = run_date or today_in(config.settings.timezone)
     result, written = dry_run(config, file, run_date, out)
-    print(f"{file.name}: {result.status}: {result.records} records, {result.accepted} valid, "
-          f"{result.rejected} rejected, {result.warnings} warnings")
-    if result.file_error:
-        print(f"  {result.file_error[0]}: {result.file_error[1]}")
-    for code, n in result.errors_by_code.items():
-        print(f"  {code:<28} {n}")
-    print(f"errors file: {written}")
+    sys.stdout.write(said(file, result, written, config.settings.language))
     return 0 if result.status == "ACCEPTED" else 1
 
 
@@ -56,6 +50,15 @@ def status(config_path: Path) -> int:
     report = look(ready(config_path, night=True))     # a setup mistake a night would stop at: exit 2
     sys.stdout.write(report.as_text())
     return 0 if report.healthy else 1
+
+
+def export(folder: Path, as_of: date | None, config_path: Path) -> int:
+    """``cki export``: the register (as of a date) as plain Parquet in a new folder."""
+    from pipeline.ops.export import export as write
+
+    config = ready(config_path)
+    sys.stdout.write(write(config, folder, as_of, today_in(config.settings.timezone)).as_text())
+    return 0
 
 
 def schedule(config_path: Path) -> int:
@@ -85,6 +88,7 @@ def demo(folder: Path, run_date: date | None) -> int:
     print(f"\nThe barometers, one reference date per quarter: {folder}/outbox/barometer/barometer.html\n"
           f"  (the tables: {folder}/outbox/barometer/*.csv)\n"
           f"Every rejected record and why: {folder}/outbox/<participant>/*.errors.csv\n"
+          f"  (in a spreadsheet, exactly as delivered: *.errors.xlsx)\n"
           f"A participant's dry run of a draft delivery (nothing is applied):\n"
           f"  .venv/bin/cki validate {draft} --config {config_path} --date {run_date}")
     return code
@@ -98,12 +102,36 @@ def file_format() -> int:
 
 
 def inzage(args) -> int:
+    """``cki inzage``: the access report for the person in plain words (``--language``, else
+    config.yaml's ``language``), as JSON for a machine, or as a printable letter (``--html``)."""
     import json
 
-    from pipeline.inzage import Person, inspect, render
+    from pipeline.inzage import Person, inspect
+    from pipeline.inzage_text import as_text, letter
 
     config = ready(args.config)
     person = Person(args.surname, args.initials, args.birth_date, args.prefix, args.postcode, args.house_number)
     report = inspect(config, person, args.date or today_in(config.settings.timezone))
-    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.json else render(report))
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    doc = letter(report, args.language or config.settings.language)
+    if args.html:
+        from pipeline.inzage_html import write_letter
+
+        sys.stdout.write(write_letter(doc, args.html))
+        return 0
+    sys.stdout.write(as_text(doc))
     return 0
+
+
+def contract(args) -> int:
+    """``cki contract``: exit 0 when the register holds the contract, 1 when it does not (never
+    registered, or erased: the first line says which)."""
+    import json
+
+    from pipeline.ops.contract import look_up, render
+
+    report = look_up(ready(args.config), args.participant, args.number, args.as_of)
+    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.json else render(report))
+    return 0 if report["registered"] else 1

@@ -12,7 +12,7 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from contracts_schema.codes import CATEGORIES, CONTRACT_TYPE_CODES
+from contracts_schema.codes import CONTRACT_TYPE_CODES, Category
 from pipeline.errors import ConfigError
 
 PARTICIPANT_CODE = re.compile(r"^[A-Z0-9]{3,12}$")
@@ -29,6 +29,7 @@ class Paths(_Strict):
     register_folder: str = Field(default="register", alias="register")
     archive: str = "archive"
     reports: str = "reports"        # the run report of every night (pipeline/ops/report.py)
+    logs: str = "logs"              # JSON-lines log files, one a day (pipeline/ops/logs.py)
 
 
 class Schedule(_Strict):
@@ -71,10 +72,16 @@ class Limits(_Strict):
     read_seconds: int = Field(default=900, gt=0)                    # one file's read, wall clock
 
 
+class Outputs(_Strict):
+    """Return files beyond those SPEC 4 names (decision 85)."""
+
+    errors_xlsx: bool = True        # NAME.errors.xlsx beside NAME.errors.csv (pipeline/spreadsheet.py)
+
+
 class Participant(_Strict):
     code: str
     name: str
-    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    category: Category
     may_register: bool
     may_consult: bool
     contract_types: list[str] = Field(default_factory=list)
@@ -99,6 +106,7 @@ class Settings(_Strict):
     paths: Paths = Field(default_factory=Paths)
     pc4_gemeente: str | None = None
     timezone: str = "Europe/Amsterdam"
+    language: Literal["nl", "en"] = "nl"     # messages for people (contracts_schema.words); decision 87
     schedule: Schedule = Field(default_factory=Schedule)
     late_records: Literal["reject", "accept"] = "reject"
     min_cell_size: int = Field(default=10, ge=1)
@@ -107,6 +115,7 @@ class Settings(_Strict):
     outbox_days: int = Field(default=90, ge=1)   # participants' return files (contracts_schema.returns)
     max_file_bytes: int = Field(default=2_147_483_648, gt=0)
     limits: Limits = Field(default_factory=Limits)
+    outputs: Outputs = Field(default_factory=Outputs)
     participants: list[Participant] = Field(min_length=1)
 
     @field_validator("timezone")
@@ -158,6 +167,10 @@ class Config:
     @property
     def reports(self) -> Path:
         return self.path("reports")
+
+    @property
+    def logs(self) -> Path:
+        return self.path("logs")
 
     @property
     def pc4_path(self) -> Path | None:

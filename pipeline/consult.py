@@ -6,6 +6,7 @@ Other participants' registrations appear only by category; every valid request i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,11 +17,11 @@ from pipeline.fieldchecks import field_findings
 from pipeline.findings import collect, finding, one_per_cell
 from pipeline.normalize import match_keys
 from pipeline.parse import to_typed, type_findings
-from pipeline.state import CONTRACT_KEY
+from pipeline.plausibility import plausibility_findings
+from pipeline.state import CONTRACT_KEY, LINE
 from pipeline.status import colour_of, reasons_long
 
 REQ = ["file_idx", "request_id"]
-LINE = ["file_idx", "line_no"]
 ANSWER_COLUMNS = ["request_id", "match_status", "status_color", "status_reasons", "contracts_running",
                   "contracts_ended", "total_running_amount"]
 CONTRACT_COLUMNS = ["request_id", "own_registration", "registered_by", "contract_number", "contract_type",
@@ -53,7 +54,7 @@ def validate_requests(raw: pl.DataFrame, run_date: date) -> tuple[pl.DataFrame, 
     dupes = raw.lazy().filter(pl.col("request_id").is_not_null()).with_columns(first.alias("first")).filter(
         pl.col("line_no") != pl.col("first"))
     parts = [field_findings(typed, request.ConsultationRequest).lazy(),
-             *type_findings(typed, request.COLUMNS, raw, LINE),
+             *type_findings(typed, request.COLUMNS, raw, LINE), *plausibility_findings(typed.lazy()),
              finding(dupes, "DUPLICATE_REQUEST_ID", "request_id", pl.col("request_id"), pl.col("first")),
              finding(typed.lazy().filter(pl.col("birth_date") > run_date), "FUTURE_DATE", "birth_date",
                      pl.col("birth_date"), run_date.isoformat())]
@@ -100,7 +101,7 @@ def codes_text(codes: pl.DataFrame) -> pl.DataFrame:
             .agg(item.str.join(";").alias("codes")))
 
 
-def registrations(matched: pl.DataFrame, view: RegisterView, categories: dict[str, str],
+def registrations(matched: pl.DataFrame, view: RegisterView, categories: Mapping[str, str],
                   run_date: date) -> pl.DataFrame:
     """Every registration of every found person, seen from the requesting participant."""
     found = matched.filter(pl.col("match_status") == "FOUND")
@@ -116,7 +117,7 @@ def registrations(matched: pl.DataFrame, view: RegisterView, categories: dict[st
         (pl.col("actual_end_date").is_null() | (pl.col("actual_end_date") > run_date)).alias("running"))
 
 
-def answer(requests: pl.DataFrame, view: RegisterView, categories: dict[str, str], run_date: date) -> Answers:
+def answer(requests: pl.DataFrame, view: RegisterView, categories: Mapping[str, str], run_date: date) -> Answers:
     matched = match_persons(requests, view)
     regs = registrations(matched, view, categories, run_date)
     beheer_ok = regs.filter(pl.col("own_registration") & pl.col("running")).select(REQ).unique()

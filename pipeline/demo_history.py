@@ -181,7 +181,7 @@ def birth_dates(dice: Dice, n: int, run_date: date) -> pl.Series:
     ages = [(age, w) for lo, hi, w in AGE_BAND_WEIGHTS for age in range(lo, hi + 1)]
     age = dice.choice([a for a, _ in ages], n, [w for _, w in ages])
     before = age * 365 + age // 4 + dice.ints(n, 0, 364)
-    return pl.select(pl.lit(run_date) - pl.duration(days=before)).to_series().alias("birth_date")
+    return pl.select(pl.lit(run_date) - pl.duration(days=pl.lit(before))).to_series().alias("birth_date")
 
 
 def persons(dice: Dice, n: int, run_date: date) -> pl.DataFrame:
@@ -338,7 +338,7 @@ def moves(dice: Dice, people: pl.DataFrame, frame: pl.DataFrame, dates: Timeline
 
 # Records ------------------------------------------------------------------------------------
 
-PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date"]
+IDENTITY_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date"]   # a person but the address
 ADDRESS_FIELDS = ["postcode", "house_number", "house_number_suffix"]
 CONTRACT_FIELDS = ["participant", "contract_number", "contract_type", "amount", "theoretical_end_date"]
 
@@ -347,7 +347,7 @@ def new_rows(frame: pl.DataFrame, people: pl.DataFrame, moved: pl.DataFrame) -> 
     """NEW of the first borrower; a mortgage carries its code A here (the only way it may be
     registered)."""
     rows = at_home(frame.join(people.drop("birth_date"), on="person", how="left", maintain_order="left"), moved)
-    return rows.select(*CONTRACT_FIELDS, *PERSON_FIELDS, *ADDRESS_FIELDS, "partner",
+    return rows.select(*CONTRACT_FIELDS, *IDENTITY_FIELDS, *ADDRESS_FIELDS, "partner",
                        pl.col("ks").alias("night"), pl.col("start").alias("event_date"),
                        pl.lit("NEW").alias("mutation_type"), pl.lit(1).alias("borrower_no"),
                        pl.when(HY).then(pl.lit("A")).alias("code"), pl.when(HY).then("since").alias("arrears_since"),
@@ -366,8 +366,8 @@ def at_home(rows: pl.DataFrame, moved: pl.DataFrame) -> pl.DataFrame:
 def partner_rows(first: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     """NEW of the second borrower of a joint contract: the contract's data, the partner's own
     person data, the first borrower's address (they live together); no code (one A per contract)."""
-    joint = first.filter(pl.col("partner").is_not_null()).drop(*PERSON_FIELDS)
-    partners = people.select(pl.col("person").alias("partner"), *PERSON_FIELDS)
+    joint = first.filter(pl.col("partner").is_not_null()).drop(*IDENTITY_FIELDS)
+    partners = people.select(pl.col("person").alias("partner"), *IDENTITY_FIELDS)
     rows = joint.join(partners, on="partner", how="left", maintain_order="left")
     return rows.with_columns(pl.lit(2).alias("borrower_no"),
                              *[pl.lit(None).alias(c) for c in ("code", "arrears_since", "arrears_amount")])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from contracts_schema.codes import RETENTION_YEARS
-from pipeline.state import CONTRACT_KEY
+from pipeline.state import CONTRACT_KEY, LINE
 
 CONTRACT_TABLES = ("contracts", "contract_history", "codes", "borrowers")
 PERSON_TABLES = ("persons", "addresses")
@@ -80,17 +80,18 @@ def apply(tx, erasure: Erasure) -> None:
 
 # --- the purge manifest: keyed hashes of erased contract keys, never their values -------------
 
-PURGES_SCHEMA = {"key_hash": pl.String(), "reason": pl.String(), "run_id": pl.String(), "purged_on": pl.Date()}
+PURGES_SCHEMA = pl.Schema({"key_hash": pl.String(), "reason": pl.String(), "run_id": pl.String(),
+                           "purged_on": pl.Date()})
 
 
 def key_hash(secret: str, participant: pl.Expr | None = None, contract: pl.Expr | None = None) -> pl.Expr:
     """HMAC-SHA256 of a contract key under the register's secret: an auditor with the key (and
     the register) can check that a given contract was purged; nobody can list what was."""
-    import polars_hash  # noqa: F401  (registers the ``chash`` namespace)
+    import polars_hash as plh  # its concat_str is Polars', typed with the ``chash`` namespace
 
     parts = [pl.col("participant_code") if participant is None else participant,
              pl.col("contract_number") if contract is None else contract]
-    return pl.concat_str(parts, separator="\x1f").chash.hmac_sha256(key=secret).alias("key_hash")
+    return plh.concat_str(parts, separator="\x1f").chash.hmac_sha256(key=secret).alias("key_hash")
 
 
 def manifest(erasure: Erasure, secret: str, run_id: str, run_date) -> pl.DataFrame:
@@ -100,7 +101,7 @@ def manifest(erasure: Erasure, secret: str, run_id: str, run_date) -> pl.DataFra
     if not rows:
         return pl.DataFrame(schema=PURGES_SCHEMA)
     return pl.concat(rows).unique("key_hash", keep="first", maintain_order=True).with_columns(
-        pl.lit(run_id).alias("run_id"), pl.lit(run_date).alias("purged_on")).cast(PURGES_SCHEMA)  # type: ignore[arg-type]
+        pl.lit(run_id).alias("run_id"), pl.lit(run_date).alias("purged_on")).cast(PURGES_SCHEMA)
 
 
 def purged_as_expired(findings: pl.DataFrame, records: pl.DataFrame, purged: pl.LazyFrame,
@@ -110,18 +111,17 @@ def purged_as_expired(findings: pl.DataFrame, records: pl.DataFrame, purged: pl.
     unknown = (pl.col("error_code") == "UNKNOWN_CONTRACT") & (pl.col("field") == "contract_number")
     if secret is None or not findings.select(unknown.any()).item():
         return findings
-    line = ["file_idx", "line_no"]
-    asked = (findings.filter(unknown).select(line).join(records.select(*line, *CONTRACT_KEY), on=line)
+    asked = (findings.filter(unknown).select(LINE).join(records.select(*LINE, *CONTRACT_KEY), on=LINE)
              .with_columns(key_hash(secret)))
     retained = purged.filter(pl.col("reason") == "RETENTION").select("key_hash", "purged_on").collect()
-    found = asked.join(retained, on="key_hash").select(*line, "purged_on")
+    found = asked.join(retained, on="key_hash").select(*LINE, "purged_on")
     if found.height == 0:
         return findings
     before = pl.concat_str(pl.lit("or before "),
                            pl.col("purged_on").dt.offset_by(f"-{RETENTION_YEARS}y").cast(pl.String))
     after = pl.concat_str(pl.lit("or before "), pl.col("purged_on").cast(pl.String))
     is_purged = unknown & pl.col("purged_on").is_not_null()
-    return (findings.join(found, on=line, how="left", maintain_order="left").with_columns(
+    return (findings.join(found, on=LINE, how="left", maintain_order="left").with_columns(
         pl.when(is_purged).then(pl.lit("RETENTION_EXPIRED")).otherwise("error_code").alias("error_code"),
         pl.when(is_purged).then(before).otherwise("value").alias("value"),
         pl.when(is_purged).then(after).otherwise("limit").alias("limit")).drop("purged_on"))

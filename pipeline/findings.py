@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from contracts_schema.errors import CATALOGUE
+from contracts_schema.errors import OWN_VALUES, SLOTS, localized, variants
+from contracts_schema.words import DEFAULT_LANGUAGE
 
-SCHEMA = {
+SCHEMA = pl.Schema({
     "file_idx": pl.Int32,
     "line_no": pl.Int64,
     "field": pl.String,
@@ -18,7 +19,7 @@ SCHEMA = {
     "severity": pl.String,
     "value": pl.String,
     "limit": pl.String,
-}
+})
 
 
 MAX_QUOTED = 60
@@ -64,16 +65,34 @@ def empty() -> pl.DataFrame:
 def collect(parts: list[pl.LazyFrame]) -> pl.DataFrame:
     if not parts:
         return empty()
-    return pl.concat(parts, how="vertical").collect().cast(SCHEMA)  # type: ignore[arg-type]
+    return pl.concat(parts, how="vertical").collect().cast(SCHEMA)
 
 
-def with_messages(findings: pl.DataFrame) -> pl.DataFrame:
-    """Add ``message``: the catalogue template with {field}, {value} and {limit} filled in."""
-    templates = pl.DataFrame({"error_code": [e.code for e in CATALOGUE],
-                              "template": [e.template for e in CATALOGUE]})
+def with_messages(findings: pl.DataFrame, language: str = DEFAULT_LANGUAGE) -> pl.DataFrame:
+    """Add ``message``: the code's template in ``language`` for the parts the finding has (a part
+    left empty takes no words), with {field}, {limit} and {value} filled in; the delivered value
+    goes in last, so a brace in it stays text."""
+    keys = ["error_code", *(f"has_{s}" for s in SLOTS)]
+    rows = findings.with_columns(pl.col(s).fill_null("").alias(f"_{s}") for s in SLOTS)
+    rows = _in_language(rows.with_columns((pl.col(f"_{s}") != "").alias(f"has_{s}") for s in SLOTS), language)
     msg = (pl.col("template")
-           .str.replace_all("{field}", pl.col("field"), literal=True)
-           .str.replace_all("{value}", pl.col("value"), literal=True)
-           .str.replace_all("{limit}", pl.col("limit"), literal=True))
-    return (findings.join(templates, on="error_code", how="left", maintain_order="left")
-            .with_columns(msg.alias("message")).drop("template"))
+           .str.replace_all("{field}", pl.col("_field"), literal=True)
+           .str.replace_all("{limit}", pl.col("_limit"), literal=True)
+           .str.replace_all("{value}", pl.col("_value"), literal=True))
+    return (rows.join(variants(language), on=keys, how="left", maintain_order="left")
+            .with_columns(msg.alias("message")).drop("template", *keys[1:], *(f"_{s}" for s in SLOTS)))
+
+
+def _in_language(rows: pl.DataFrame, language: str) -> pl.DataFrame:
+    """The limit, and a value in our own words, in ``language``: each distinct text said once."""
+    if language == "en":
+        return rows
+    own = pl.when(pl.col("error_code").is_in(OWN_VALUES)).then(pl.col("_value")).otherwise(pl.lit(""))
+    rows = rows.with_columns(own.alias("_own"))
+    said = rows.select("_limit", "_own").unique().with_columns(
+        localized(pl.col("_limit"), language).alias("_limit_said"),
+        localized(pl.col("_own"), language).alias("_own_said"))
+    rows = rows.join(said, on=["_limit", "_own"], how="left", maintain_order="left")
+    value = pl.when(pl.col("_own") != "").then(pl.col("_own_said")).otherwise(pl.col("_value"))
+    return rows.with_columns(pl.col("_limit_said").alias("_limit"), value.alias("_value")).drop(
+        "_own", "_limit_said", "_own_said")

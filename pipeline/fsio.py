@@ -48,7 +48,7 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _atomic(target: Path, write: Callable[[Path], None], mode: int = 0o644) -> None:
+def _atomic(target: Path, write: Callable[[Path], object], mode: int = 0o644) -> None:
     with full_disk_said(target.parent):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -109,7 +109,7 @@ def write_parquet_frames(target: Path, frames: Iterable[pl.DataFrame], schema: d
         arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
         with pq.ParquetWriter(tmp, arrow_schema, compression="zstd", write_statistics=False) as writer:
             for frame in frames:
-                writer.write_table(frame.select(list(schema)).cast(schema).to_arrow())  # type: ignore[arg-type]
+                writer.write_table(frame.select(list(schema)).cast(schema).to_arrow())
     _atomic(target, write)
 
 
@@ -120,10 +120,16 @@ def write_scratch_parquet(target: Path, frame: pl.DataFrame) -> None:
             frame.write_parquet(target, compression="lz4", statistics=True, row_group_size=64 * 1024)
 
 
+def write_with(target: Path, write: Callable[[Path], None]) -> None:
+    """Any other file format: ``write`` fills the temporary path, then it is made durable and named."""
+    _atomic(target, write)
+
+
 def write_csv(target: Path, frame: pl.DataFrame) -> None:
-    """Write a CSV a spreadsheet cannot execute (OWASP CSV injection) in SPEC 4's conventions."""
+    """Write a CSV a spreadsheet cannot execute (OWASP CSV injection) in SPEC 4's conventions, with
+    a UTF-8 BOM so Excel reads it as UTF-8 and accents survive (decision 84)."""
     safe = frame.with_columns(formula_safe(pl.col(c)).alias(c) for c, t in frame.schema.items() if t == pl.String)
-    _atomic(target, lambda tmp: safe.write_csv(tmp, separator=";", quote_style="necessary",
+    _atomic(target, lambda tmp: safe.write_csv(tmp, separator=";", quote_style="necessary", include_bom=True,
                                               date_format="%Y-%m-%d", null_value=""))
 
 
@@ -133,11 +139,18 @@ def write_csv_as_delivered(target: Path, frame: pl.DataFrame) -> None:
 
 
 FORMULA_START = r"^[=+\-@\t\r\n\x00]"
+QUOTED_FORMULA = r"^'*[=+\-@\t\r\n\x00]"     # a formula start behind any quotes: one more quote
 
 
 def formula_safe(cell: pl.Expr) -> pl.Expr:
-    """Prefix a cell that a spreadsheet would read as a formula with a single quote."""
-    return pl.when(cell.str.contains(FORMULA_START)).then(pl.lit("'") + cell).otherwise(cell)
+    """Prefix a cell that a spreadsheet would read as a formula with a single quote; a delivered
+    ``'=x`` gets one too (``''=x``), so ``unquoted`` gives back exactly what was delivered."""
+    return pl.when(cell.str.contains(QUOTED_FORMULA)).then(pl.lit("'") + cell).otherwise(cell)
+
+
+def unquoted(cell: pl.Expr) -> pl.Expr:
+    """``formula_safe`` undone: a cell read back from a written CSV, as it was delivered."""
+    return pl.when(cell.str.contains(r"^'+[=+\-@\t\r\n\x00]")).then(cell.str.slice(1)).otherwise(cell)
 
 
 def move(source: Path, target: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -12,6 +13,7 @@ import polars as pl
 import polars.selectors as cs
 
 from contracts_schema import mutation
+from contracts_schema.columns import PERSON_FIELDS
 from pipeline.apply import Applied, apply_records, same_contract_as
 from pipeline.erase import Erasure, no_keys, purged_as_expired
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
@@ -19,26 +21,25 @@ from pipeline.findings import one_per_cell
 from pipeline.intake import Delivery
 from pipeline.nightpersons import NightPersons, ScratchSink
 from pipeline.normalize import with_match_keys
+from pipeline.ops import progress
+from pipeline.ops.logs import fields
 from pipeline.parse import BAD_PREFIX, to_typed
 from pipeline.persons import (
     ADDRESSES_SCHEMA,
     MATCH,
-    PERSON_FIELDS,
     PERSONS_SCHEMA,
     attach,
     id_bucket,
     reported_addresses,
 )
 from pipeline.register import DATA, PART, ROW, Register
-from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, STATE_COLUMNS
+from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, LINE, MT, STATE_COLUMNS
 from pipeline.tonight import KeyedTable, PartSink, StoredTable, hashed_keys, touch_all
 from pipeline.validate import RunRules, record_findings
 
 log = logging.getLogger("cki")
-MT = pl.col("mutation_type")
 CHUNK_RECORDS = 500_000
 SPILL_ROWS = 1_000_000        # tonight's contract rows held before they are written as a part
-LINE = ["file_idx", "line_no"]
 EVENT_COLUMNS = ["run_id", "file", "line_no", "participant_code", *[c for c in mutation.COLUMN_NAMES
                                                                    if c != "participant_code"]]
 
@@ -178,6 +179,7 @@ class MutationNight:
         d.frame = None
         self.names[idx] = d.name
         self.pending_records += d.records
+        progress.queued(d.records)
         if self.pending_records >= chunk_records():
             self._flush()
 
@@ -188,9 +190,14 @@ class MutationNight:
         self.pending, self.pending_records = [], 0
         parts = chunks(raw)
         del raw
-        log.info("applying %d records in %d chunk(s)", sum(p.height for p in parts), len(parts))
+        records = sum(p.height for p in parts)
+        log.info("applying %d records in %d chunk(s)", records, len(parts),
+                 extra=fields("applying", show="plain", records=records, chunks=len(parts)))
         while parts:
-            self._chunk(parts.pop(0))
+            start, part = time.perf_counter(), parts.pop(0)
+            progress.applying(self.chunk_no + 1)
+            self._chunk(part)
+            progress.applied(part.height, self.chunk_no, time.perf_counter() - start)
         if self.sink is not None and self.contracts.held() >= spill_rows():
             for table in (self.contracts, self.borrowers, self.codes):
                 table.spill(self.sink)
@@ -248,7 +255,7 @@ class MutationNight:
         self.persons.add(updates.with_columns(bucket), deaths.select("person_id", "event_date", bucket))
         if self.persons_committed:     # for namesakes in later chunks: registered persons' new addresses
             self.addresses.append(reported_addresses(updates.filter(pl.col("person_id") < self.persons.first_id)))
-        return result.warnings.collect().cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+        return result.warnings.collect().cast(FINDING_SCHEMA)
 
     def _persons_matching(self, new: pl.DataFrame) -> pl.DataFrame:
         """Every registered person with the match key of a NEW row."""
@@ -333,6 +340,7 @@ class MutationNight:
 
     def _resolve_persons(self, out: MutationOutcome) -> None:
         """Fold every person report of the night into its person; the persons and addresses."""
+        progress.note("resolving persons")
         resolved, persons = self.persons.resolve(self.reg)
         if self.sink is not None and self.persons.reported:
             written, rows = [self.sink.write_frames("persons", persons)], pl.DataFrame(schema=PERSONS_SCHEMA)

@@ -25,9 +25,10 @@ from pipeline.errors import DiskFull
 from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
 from pipeline.mutations import EventSink, MutationNight, MutationOutcome, combine
-from pipeline.ops import report
+from pipeline.ops import progress, report
+from pipeline.ops.logs import fields, outcomes
 from pipeline.ops.report import NightResult, Stopwatch
-from pipeline.outbox import FileResult, errors_frame, stage, stage_barometer, summarise
+from pipeline.outbox import FileResult, errors_frame, file_error_frame, stage, stage_barometer, summarise
 from pipeline.register import PART, ROW, Register, Transaction, locked
 from pipeline.state import CONTRACT_KEY, HISTORY_SCHEMA
 from pipeline.validate import RunRules
@@ -92,7 +93,9 @@ def consult(requests: list[tuple[int, Delivery]], view: RegisterView, config: Co
     if not requests:
         return None
     raw = combine(requests)
-    log.info("answering %d consultation requests of %d files", raw.height, len(requests))
+    log.info("answering %d consultation requests of %d files", raw.height, len(requests),
+             extra=fields("consultation", count=raw.height, files=len(requests)))
+    progress.note(f"{raw.height:,} requests")
     typed, found = validate_requests(raw, run_date)
     bad = found.filter(pl.col("severity") == "ERROR").select("file_idx", "line_no").unique()
     categories = {p.code: p.category for p in config.settings.participants}
@@ -113,7 +116,10 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
     clock = clock or Stopwatch()
     night = None
     with clock.stage("intake_validate_apply"):
+        progress.reading(len(deliveries))
         for i, d in intake.checked(deliveries, config, ledger_of(reg)):
+            progress.read(intake.printable(d.folder), intake.printable(d.name), d.records,
+                          d.file_error[0] if d.file_error else None)
             if d.ok and d.kind in ("MUT", "INIT"):
                 if night is None:
                     night = MutationNight(reg, run_rules(config, run_date), run_id, sink)
@@ -129,7 +135,8 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
         by_file = _split_by_file(outcome.raw, outcome.findings, {i: deliveries[i].records for i in night.names})
     if consulted is not None:
         by_file.update(_split_by_file(consulted.raw, consulted.findings, {i: d.records for i, d in requests}))
-    out = [_file_outcome(i, d, by_file.get(i), consulted) for i, d in enumerate(deliveries)]
+    language = config.settings.language
+    out = [_file_outcome(i, d, by_file.get(i), consulted, language) for i, d in enumerate(deliveries)]
     return out, outcome, consulted
 
 
@@ -145,16 +152,20 @@ def _split_by_file(raw: pl.DataFrame, all_findings: pl.DataFrame, counts: dict[i
 
 
 def _file_outcome(i: int, d: Delivery, part: tuple[pl.DataFrame, pl.DataFrame, int] | None,
-                  consulted: Consulted | None) -> FileOutcome:
+                  consulted: Consulted | None, language: str) -> FileOutcome:
+    """One file's result and return frames, their messages in ``language`` (config ``language``)."""
     contract = request if d.kind == "RAAD" else mutation
     id_column = "request_id" if d.kind == "RAAD" else "contract_number"
     if not d.ok or part is None:
-        result = FileResult(d.name, d.folder, d.kind, d.records, 0, d.records, 0, {}, d.file_error)
+        said = d.file_error_in(language)
+        result = FileResult(d.name, d.folder, d.kind, d.records, 0, d.records, 0, {}, said)
         empty = pl.DataFrame(schema=FINDING_SCHEMA)
-        return FileOutcome(d, result, errors_frame(empty, None, id_column, contract.COLUMN_NAMES))
+        errors = file_error_frame(said, d.file_error_line, id_column, contract.COLUMN_NAMES) \
+            if said else errors_frame(empty, None, id_column, contract.COLUMN_NAMES, language)
+        return FileOutcome(d, result, errors)
     found, rows, records = part
     result = summarise(d.name, d.folder, d.kind, records, found)
-    outcome = FileOutcome(d, result, errors_frame(found, rows, id_column, contract.COLUMN_NAMES))
+    outcome = FileOutcome(d, result, errors_frame(found, rows, id_column, contract.COLUMN_NAMES, language))
     if d.kind == "RAAD" and consulted is not None:
         mine = pl.col("file_idx") == i
         outcome.extra = {".answer.csv": consulted.answers.answers.filter(mine).drop("file_idx"),
@@ -166,13 +177,13 @@ def run_night(config: Config, run_date: date) -> NightResult:
     """The nightly run; exits normally even when files are rejected."""
     root, clock = config.register, Stopwatch()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    with locked(root):
+    with locked(root), progress.shown():
         with clock.stage("recover"):
             reg = _recover(config)
         deliveries = intake.discover(config.inbox)
         ran_before = run_date in reg.read("runs")["run_date"].to_list()
         if not deliveries and ran_before:
-            log.info("nothing new for %s: the register is unchanged", run_date)
+            log.info("nothing new for %s: the register is unchanged", run_date, extra=fields("nothing_new"))
             return NightResult(None, run_date)
         run_id = f"{run_date:%Y%m%d}-{reg.version + 1:06d}"
         tx = Transaction(reg, run_id)
@@ -188,8 +199,11 @@ def run_night(config: Config, run_date: date) -> NightResult:
             archived = retention.purge_archive(config.archive, run_date, config.settings.archive_days)
             Register(root).clean()
         results = [f.result for f in per_file]
-        log.info("run %s committed: %d files, %d records accepted, %d rejected", run_id, len(results),
-                 sum(r.accepted for r in results), sum(r.rejected for r in results))
+        accepted, rejected = sum(r.accepted for r in results), sum(r.rejected for r in results)
+        log.info("run %s committed: %d files, %d records accepted, %d rejected", run_id, len(results), accepted,
+                 rejected, extra=fields("committed", run_id=run_id, files=len(results), accepted=accepted,
+                                        rejected=rejected, seconds=round(clock.total(), 3)))
+        outcomes(run_id, results)
         result = NightResult(run_id, run_date, results, True, barometers.dates if barometers else [],
                              consultation_counts(consulted), retention_counts(outcome, manifest, archived),
                              clock.seconds, clock.total(), report.peak_memory_bytes(), started_at)
@@ -225,7 +239,8 @@ def _barometers(config: Config, reg: Register, tonight: Register, run_date: date
     dates = produce.due(reg.read("runs"), history, run_date, config.settings.barometer.frequency)
     if not dates:
         return None
-    log.info("barometers: producing %s", ", ".join(map(str, dates)))
+    log.info("barometers: producing %s", ", ".join(map(str, dates)), extra=fields("barometers", count=len(dates)))
+    progress.note(", ".join(map(str, dates)))
     return _produced(config, produce.tables_of(tonight.scan), history, dates)
 
 
@@ -239,19 +254,23 @@ def _produced(config: Config, tables: RegisterTables, history: dict[str, pl.Data
 def restate_barometer(config: Config, peildatum: date, today: date) -> BarometerUpdate:
     """``cki barometer``: (re)produce one reference date on the committed register and replace
     its rows in the history, in a commit of its own."""
-    with locked(config.register):
+    clock = Stopwatch()
+    with locked(config.register), progress.shown():
         reg = _recover(config)
         check_restatable(peildatum, produce.first_run(reg.read("runs")), today,
                                           config.settings.barometer.frequency)
         history = {t.name: reg.read(t.name) for t in BAROMETER_TABLES}
-        update = _produced(config, produce.tables_of(reg.scan), history, [peildatum])
-        tx = Transaction(reg, f"B{peildatum:%Y%m%d}-{reg.version + 1:06d}")
-        for name, frame in update.history.items():
-            tx.replace(name, frame)
-        staging = config.outbox / STAGING / tx.run_id
-        plan = _barometer_plan(config, staging, update)
-        manifest = tx.commit({"outbox": plan, "archive": [], "staging": str(staging)})
-        with after_the_commit():
+        with clock.stage("barometers"):
+            progress.note(str(peildatum))
+            update = _produced(config, produce.tables_of(reg.scan), history, [peildatum])
+        with clock.stage("commit"):
+            tx = Transaction(reg, f"B{peildatum:%Y%m%d}-{reg.version + 1:06d}")
+            for name, frame in update.history.items():
+                tx.replace(name, frame)
+            staging = config.outbox / STAGING / tx.run_id
+            plan = _barometer_plan(config, staging, update)
+            manifest = tx.commit({"outbox": plan, "archive": [], "staging": str(staging)})
+        with clock.stage("publish"), after_the_commit():
             publish.carry_out(config.register, manifest)
             Register(config.register).clean()
         return update
@@ -277,7 +296,8 @@ def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: da
         outcome.tables["consultations"] = consultations.filter(pl.col("consulted_on") > cutoff).collect()
     expired = retention.expired_contracts(tonights_table(reg, outcome, "contracts"), run_date)
     if expired.height:
-        log.info("retention: %d contracts reach 5 years after their end", expired.height)
+        log.info("retention: %d contracts reach 5 years after their end", expired.height,
+                 extra=fields("retention_contracts", count=expired.height))
         outcome.expired = expired
     outcome.erased_persons = _left_alone(reg, outcome)
     return outcome
@@ -310,7 +330,8 @@ def _recover(config: Config) -> Register:
     """Finish a committed run's publishing, then delete what a crashed run left behind."""
     reg = Register(config.register)
     if publish.pending(config.register, reg.manifest):
-        log.info("finishing the publication of run %s", reg.manifest["run_id"])
+        log.info("finishing the publication of run %s", reg.manifest["run_id"],
+                 extra=fields("recover_publication", run_id=reg.manifest["run_id"]))
         with after_the_commit():
             publish.carry_out(config.register, reg.manifest)
     reg.clean(wait=False)       # the night's own clean, after its commit, waits for readers
@@ -344,8 +365,9 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_fi
     processed_at = datetime.now(UTC).isoformat(timespec="seconds")
     plan_outbox, plan_archive = [], []
     with ThreadPoolExecutor(max_workers=STAGING_THREADS) as pool:     # mostly fsync waits
-        staged_files = list(pool.map(lambda f, name: stage(staging, f.result, f.errors, processed_at, f.extra, name),
-                                     per_file, names))
+        xlsx = config.settings.outputs.errors_xlsx
+        staged_files = list(pool.map(lambda f, name: stage(staging, f.result, f.errors, processed_at, f.extra, name,
+                                                           xlsx), per_file, names))
     for f, name, files in zip(per_file, names, staged_files, strict=True):
         for staged, rel in files:
             plan_outbox.append([str(staged), str(config.outbox / rel)])
@@ -379,7 +401,8 @@ def _record_answers(config: Config, tx: Transaction, run_id: str, run_date: date
     dated = answers.dated(ledger, tx.register.read("runs"))
     expire = retention.expired_answers(published, dated, config.outbox, run_date, config.settings.outbox_days)
     if expire:
-        log.info("retention: %d return files reach outbox_days", len(expire))
+        log.info("retention: %d return files reach outbox_days", len(expire),
+                 extra=fields("retention_return_files", count=len(expire)))
     return names, expire
 
 

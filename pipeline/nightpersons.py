@@ -17,12 +17,12 @@ from typing import Protocol
 
 import polars as pl
 
+from contracts_schema.columns import PERSON_FIELDS
 from pipeline.persons import (
     ADDRESSES_SCHEMA,
     FINE_BUCKETS,
     GROUP_KEY,
     MATCH,
-    PERSON_FIELDS,
     PERSONS_SCHEMA,
     fold,
     new_persons,

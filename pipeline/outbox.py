@@ -12,7 +12,8 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema.returns import base_name
-from pipeline import fsio
+from contracts_schema.words import DEFAULT_LANGUAGE
+from pipeline import fsio, spreadsheet
 from pipeline.findings import with_messages
 
 ERROR_COLUMNS = ["line_no", "error_code", "severity", "field", "message"]
@@ -59,10 +60,10 @@ def summarise(name: str, participant: str, kind: str | None, records: int,
 
 
 def errors_frame(findings: pl.DataFrame, raw: pl.DataFrame | None, id_column: str,
-                 columns: tuple[str, ...]) -> pl.DataFrame:
-    """One row per finding with its message, then the record's columns as delivered."""
+                 columns: tuple[str, ...], language: str = DEFAULT_LANGUAGE) -> pl.DataFrame:
+    """One row per finding with its message (in ``language``), then the record's columns as delivered."""
     others = [c for c in columns if c != id_column]
-    rows = with_messages(findings).sort(["line_no", "error_code", "field"])
+    rows = with_messages(findings, language).sort(["line_no", "error_code", "field"])
     if raw is None:
         rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in (id_column, *others))
     else:
@@ -71,16 +72,32 @@ def errors_frame(findings: pl.DataFrame, raw: pl.DataFrame | None, id_column: st
     return rows.select("line_no", id_column, "error_code", "severity", "field", "message", *others)
 
 
+def file_error_frame(file_error: tuple[str, str], line_no: int, id_column: str,
+                     columns: tuple[str, ...]) -> pl.DataFrame:
+    """A file rejected whole explains itself in errors.csv too: one row with the file error's code
+    and message; ``line_no`` is the record reading failed on, 0 for the file as a whole or its header."""
+    names = ["line_no", id_column, "error_code", "severity", "field", "message",
+             *[c for c in columns if c != id_column]]
+    row = dict.fromkeys(names, None) | {"line_no": line_no, "error_code": file_error[0], "severity": "ERROR",
+                                        "message": file_error[1]}
+    return pl.DataFrame([row], schema={n: pl.Int64 if n == "line_no" else pl.String for n in names})
+
+
 def stage(staging: Path, result: FileResult, errors: pl.DataFrame, processed_at: str,
-          extra: dict[str, pl.DataFrame] | None = None, name: str | None = None) -> list[tuple[Path, str]]:
+          extra: dict[str, pl.DataFrame] | None = None, name: str | None = None,
+          xlsx: bool = False) -> list[tuple[Path, str]]:
     """Write one file's return files into staging under the answer's ``name`` (NAME.2 for a later
-    delivery whose names were taken; ``answers.choose``); return (staged path, relative target)."""
+    delivery whose names were taken; ``answers.choose``), errors.xlsx too when ``xlsx`` (config
+    ``outputs.errors_xlsx``); return (staged path, relative target)."""
     out = []
     folder, name = staging / result.participant, name or return_name(result.file)
     frames = {".errors.csv": errors, **(extra or {})}
     for suffix, frame in frames.items():
         fsio.write_csv(folder / (name + suffix), frame)
         out.append((folder / (name + suffix), f"{result.participant}/{name}{suffix}"))
+    if xlsx:
+        spreadsheet.write_errors(folder / (name + ".errors.xlsx"), errors)
+        out.append((folder / (name + ".errors.xlsx"), f"{result.participant}/{name}.errors.xlsx"))
     fsio.write_json(folder / (name + ".result.json"), result.as_json(processed_at))
     out.append((folder / (name + ".result.json"), f"{result.participant}/{name}.result.json"))
     return out

@@ -1,7 +1,7 @@
 """Text cells → typed columns with Polars. A present cell that does not read is ``INVALID_TYPE``.
 
 Pandera's own coercion stops at the first failing column and cannot read dates on Polars 2
-(research/library_facts.md 1.3), so the casting is done here and Pandera checks the typed frame.
+(measured; DESIGN 5), so the casting is done here and Pandera checks the typed frame.
 """
 
 from __future__ import annotations

@@ -17,23 +17,22 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from contracts_schema.columns import PERSON_FIELDS
 from pipeline.findings import finding
 from pipeline.normalize import postcode_key, with_match_keys
 
-PERSON_FIELDS = ["birth_surname", "surname_prefix", "initials", "gender", "birth_date",
-                 "postcode", "house_number", "house_number_suffix"]
 MATCH = ["surname_key", "birth_date", "initials_key"]
 KEY_COLUMNS = ["surname_key", "initials_key", "first_initial", "postcode_key"]    # match_keys() makes these
 KEY_INPUTS = ["birth_surname", "surname_prefix", "initials", "postcode"]
 GROUP_KEY = [*MATCH, "group_extra"]     # NEW rows of one night with the same key are one new person
 FINE_BUCKETS = 256                      # a person's reports are resolved together, in buckets
 
-PERSONS_SCHEMA = {"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
-                  "surname_key": pl.String(), "initials_key": pl.String(), "first_initial": pl.String(),
-                  "postcode_key": pl.String(), "deceased_date": pl.Date()}
+PERSONS_SCHEMA = pl.Schema({"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
+                            "surname_key": pl.String(), "initials_key": pl.String(), "first_initial": pl.String(),
+                            "postcode_key": pl.String(), "deceased_date": pl.Date()})
 PERSONS_SCHEMA.update({"birth_date": pl.Date(), "house_number": pl.Int64()})
-ADDRESSES_SCHEMA = {"person_id": pl.Int64(), "postcode_key": pl.String(), "house_number": pl.Int64(),
-                    "house_number_suffix": pl.String(), "valid_from": pl.Date()}
+ADDRESSES_SCHEMA = pl.Schema({"person_id": pl.Int64(), "postcode_key": pl.String(), "house_number": pl.Int64(),
+                              "house_number_suffix": pl.String(), "valid_from": pl.Date()})
 
 
 def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
@@ -109,8 +108,7 @@ def fold(base: pl.DataFrame, updates: pl.DataFrame, deaths: pl.DataFrame) -> pl.
                              pl.coalesce("deceased_date", "u_deceased").alias("deceased_date"))
     columns = list(PERSONS_SCHEMA)
     moved = with_match_keys(rows.filter("rekey").drop(KEY_COLUMNS))
-    return pl.concat([rows.filter(~pl.col("rekey")).select(columns), moved.select(columns)]).cast(
-        PERSONS_SCHEMA)  # type: ignore[arg-type]
+    return pl.concat([rows.filter(~pl.col("rekey")).select(columns), moved.select(columns)]).cast(PERSONS_SCHEMA)
 
 
 def new_persons(ids: pl.Series) -> pl.DataFrame:
@@ -127,7 +125,7 @@ def reported_addresses(updates: pl.DataFrame) -> pl.DataFrame:
         postcode_key(pl.col("postcode")).alias("postcode_key"), pl.col("event_date").alias("valid_from"))
     order = [c for c in ("file_idx", "line_no") if c in rows.columns]
     return (rows.sort(["person_id", "valid_from", *order]).unique(["person_id", "valid_from"], keep="last")
-            .select(list(ADDRESSES_SCHEMA)).cast(ADDRESSES_SCHEMA))  # type: ignore[arg-type]
+            .select(list(ADDRESSES_SCHEMA)).cast(ADDRESSES_SCHEMA))
 
 
 def unrecorded(known: pl.DataFrame, reported: pl.DataFrame) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline.config import Config, load_config, load_pc4
 from pipeline.errors import ConfigError
+from pipeline.ops import logs
 
 
 def ready(config_path: Path, *, night: bool = False, pc4: bool = False) -> Config:
@@ -22,6 +23,7 @@ def ready(config_path: Path, *, night: bool = False, pc4: bool = False) -> Confi
         load_pc4(config)
     if night:
         _inbox(config)
+    logs.keep(config.logs)          # the day's log file (run, schedule, barometer), once all is checked
     return config
 
 
@@ -34,6 +36,4 @@ def _inbox(config: Config) -> None:
 
 def _log_in(timezone: str) -> None:
     """Log times from here on in the configured timezone."""
-    from pipeline.cli import log_timezone
-
-    log_timezone(timezone)
+    logs.zone(timezone)

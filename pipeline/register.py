@@ -8,12 +8,12 @@ A table is a list of parts. A night that changes some contracts writes their new
 part and marks their old rows dead in a small file per part (the manifest's ``dead``), so its
 writes follow the night's work, not the register's size. A part that becomes mostly dead, or a
 table with too many parts, is rewritten (compaction); an erasure rewrites the parts that hold
-erased rows (``erase_rows``), so erased data is physically gone at the commit.
+erased rows (``erase_rows``), so erased data is physically gone at the commit. So nobody reads
+``data/`` as plain Parquet: ``cki export`` writes a snapshot that can be (``README.txt`` says so).
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
@@ -27,6 +27,7 @@ from contracts_schema.barometer import TABLES as BAROMETER_TABLES
 from pipeline import faults, fsio
 from pipeline.erase import PURGES_SCHEMA
 from pipeline.errors import RunLocked
+from pipeline.locks import flocked
 from pipeline.persons import ADDRESSES_SCHEMA, PERSONS_SCHEMA
 from pipeline.state import BORROWERS_SCHEMA, CODES_SCHEMA, CONTRACTS_SCHEMA, HISTORY_SCHEMA
 
@@ -76,16 +77,11 @@ def live_rows(path: Path, dead: pl.Series, keep_row: bool = False) -> pl.LazyFra
 def locked(root: Path) -> Iterator[None]:
     """Hold the register's exclusive lock; a second run stops with a clear message."""
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with flocked(root / ".lock", wait=False) as held:
+        if not held:
             raise RunLocked(f"another cki run holds the register lock ({root / '.lock'}); "
-                            "it was not disturbed — try again when it has finished") from None
+                            "it was not disturbed — try again when it has finished")
         yield
-    finally:
-        os.close(fd)
 
 
 READERS = ".readers"        # shared-locked by every reader, exclusively by ``clean`` before it deletes
@@ -96,27 +92,8 @@ def reading(root: Path) -> Iterator[Register]:
     """One committed version to read from, kept whole while it is read: a reader holds a shared
     lock that ``clean`` waits for before it deletes a part a commit replaced."""
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / READERS, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+    with flocked(root / READERS, shared=True):
         yield Register(root)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def _no_readers(root: Path, wait: bool) -> Iterator[bool]:
-    """Whether no reader holds a version (waiting for them to finish when ``wait``)."""
-    fd = os.open(root / READERS, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
 
 
 class Register:
@@ -229,7 +206,7 @@ class Register:
         if not folder.is_dir():
             return
         keep = self.named_files()
-        with _no_readers(self.root, wait) as alone:
+        with flocked(self.root / READERS, wait=wait) as alone:     # no reader holds an older version
             if not alone:
                 return
             for entry in os.scandir(folder):
@@ -275,7 +252,7 @@ class Transaction:
 
     def write_part(self, name: str, frame: pl.DataFrame) -> str:
         """Write rows of a table that the night will hand to ``update`` (a night that spills)."""
-        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])  # type: ignore[arg-type]
+        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
         return self._write(name, frame, 0)
 
     def update(self, name: str, superseded: pl.DataFrame, rows: pl.DataFrame, written: Sequence[str] = ()) -> None:
@@ -316,7 +293,7 @@ class Transaction:
         self.tables[name] = [*kept, self._write(name, pl.concat(frames, how="vertical"), len(kept))]
 
     def replace(self, name: str, frame: pl.DataFrame) -> None:
-        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])  # type: ignore[arg-type]
+        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
         for part in self.tables.get(name, []):
             self.dead.pop(part, None)
         self.tables[name] = [self._write(name, frame)]
@@ -324,7 +301,7 @@ class Transaction:
     def append(self, name: str, frame: pl.DataFrame) -> None:
         if frame.height == 0:
             return
-        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])  # type: ignore[arg-type]
+        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
         parts = self.tables.setdefault(name, [])
         parts.append(self._write(name, frame, len(parts)))
         if len(parts) > MAX_PARTS:
@@ -389,10 +366,37 @@ class Transaction:
                     "tables": self.tables, "events": self.events,
                     "dead": {p: f for p, f in self.dead.items() if p in named},
                     "next_person_id": self.next_person_id, "publish": publish}
+        write_readme(self.register.root)
         faults.point("before_commit")
         fsio.write_json(self.register.root / "CURRENT", manifest)
         faults.point("after_commit")
         return manifest
+
+
+README = "README.txt"
+README_TEXT = """\
+This folder is the cki register. Do not read the files in data/ directly.
+
+A table here is a list of Parquet parts minus the rows later nights superseded: CURRENT names the
+parts and, per part, a file of its dead rows. A change, an end or a code writes the contract's new
+row into a new part and leaves the old row in its old part until a compaction rewrites it, so
+data/*.parquet read as plain Parquet counts superseded rows beside the live ones, and a part a
+night has replaced may be deleted while you read it.
+
+To read the register with DuckDB, Spark, Trino or pandas, export a consistent snapshot:
+
+    cki export DIR [--as-of YYYY-MM-DD] [--config PATH]
+
+and read DIR (cki's README, "Reading the register with other engines"). The register and its
+exports hold personal data: they are for the register's own analysts and engines only.
+"""
+
+
+def write_readme(root: Path) -> None:
+    """The note that tells a reader of ``register/`` to use ``cki export`` (once; again if changed)."""
+    path = root / README
+    if not path.exists() or path.read_text() != README_TEXT:
+        fsio.write_text(path, README_TEXT)
 
 
 def _holds(path: Path, keys: pl.DataFrame, on: list[str]) -> bool:

@@ -12,10 +12,8 @@ atomic swap).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import pickle
 import signal
 import sqlite3
@@ -34,6 +32,8 @@ from apscheduler.triggers.cron import CronTrigger
 from pipeline import cron, fsio
 from pipeline.config import Config, Settings, load_config
 from pipeline.errors import CkiError, RunLocked
+from pipeline.locks import flocked
+from pipeline.ops.logs import fields
 from pipeline.register import reading
 
 log = logging.getLogger("cki")
@@ -87,17 +87,19 @@ def nightly(config_path: Path, run_date: date) -> None:
     run is logged in one line; the scheduler goes on to the next fire."""
     from pipeline import commands
 
-    log.info("the night of %s starts", run_date)
+    log.info("the night of %s starts", run_date, extra=fields("night_starts"))
     try:
         commands.run(config_path, run_date)
     except RunLocked:
-        log.warning("the night of %s was skipped: another run holds the register lock", run_date)
-    except CkiError as exc:
-        log.error("the night of %s did not run: %s", run_date, exc)
+        log.warning("the night of %s was skipped: another run holds the register lock", run_date,
+                    extra=fields("night_skipped", code="RunLocked"))
+    except CkiError as exc:     # our own one-line message (a setup mistake, a full disk)
+        log.error("the night of %s did not run: %s", run_date, exc,
+                  extra=fields("night_failed", code=type(exc).__name__))
     except Exception as exc:    # the scheduler outlives a failed night; its message may quote data
         log.error("the night of %s could not complete (%s); the register is as before it or as after it, "
                   "and the next night finishes the work (cki run --date %s --debug shows why)",
-                  run_date, type(exc).__name__, run_date)
+                  run_date, type(exc).__name__, run_date, extra=fields("night_failed", code=type(exc).__name__))
     finally:
         sys.stdout.flush()
 
@@ -105,7 +107,8 @@ def nightly(config_path: Path, run_date: date) -> None:
 def last_run(register: Path) -> date | None:
     """The latest date the register has run (None before its first night)."""
     with reading(register) as reg:
-        return reg.read("runs")["run_date"].max()
+        last = reg.read("runs")["run_date"].max()
+    return last if isinstance(last, date) else None
 
 
 def moment(fire: datetime, zone: ZoneInfo) -> str:
@@ -115,16 +118,16 @@ def moment(fire: datetime, zone: ZoneInfo) -> str:
 
 def run_due(trig: CronTrigger, now: datetime, register: Path, night: Callable[[date], None], stop: Stop) -> None:
     decision = cron.due(trig, now, last_run(register))
-    if decision.run_date is None:
-        if decision.fire is not None:
-            log.info("the fire of %s is not run: %s", moment(decision.fire, trig.timezone), decision.reason)
+    fire, run_date = decision.fire, decision.run_date        # a run date always has its fire
+    if fire is None or run_date is None:
+        if fire is not None:
+            log.info("the fire of %s is not run: %s", moment(fire, trig.timezone), decision.reason)
         return
-    if cron.utc(now) - cron.utc(decision.fire) > LATE:
-        log.info("catching up the night of %s (its fire at %s was missed)", decision.run_date,
-                 moment(decision.fire, trig.timezone))
-    stop.night = decision.run_date
+    if cron.utc(now) - cron.utc(fire) > LATE:
+        log.info("catching up the night of %s (its fire at %s was missed)", run_date, moment(fire, trig.timezone))
+    stop.night = run_date
     try:
-        night(decision.run_date)
+        night(run_date)
     finally:
         stop.night = None
 
@@ -192,15 +195,10 @@ def _legacy(store: Path) -> dict | None:
 def _single(register: Path) -> Iterator[None]:
     """One scheduler per register: a lock held for the scheduler's life."""
     register.mkdir(parents=True, exist_ok=True)
-    fd = os.open(register / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CkiError("another cki schedule is already running for this register") from None
+    with flocked(register / LOCK, wait=False) as held:
+        if not held:
+            raise CkiError("another cki schedule is already running for this register")
         yield
-    finally:
-        os.close(fd)
 
 
 @contextmanager

@@ -3,9 +3,10 @@
 The register forgets a DELETEd or expired registration at the commit (``pipeline.erase``); the
 copies of its records outside the register go in the publication that follows: the archived
 delivery files that hold them are rewritten without those rows (with a note of which lines went,
-beside the file), and so are the participant's ``errors.csv`` files that echo them. The plan
-names only files; which rows go is read from the register's purge manifest (keyed hashes), so
-no contract number is written into the plan. Idempotent: a file without such rows is left alone.
+beside the file), and so are the participant's ``errors.csv`` files that echo them, each with its
+``errors.xlsx``. The plan names only files; which rows go is read from the register's purge
+manifest (keyed hashes), so no contract number is written into the plan. Idempotent: a file
+without such rows is left alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import answers, faults, fsio
+from pipeline import answers, faults, fsio, spreadsheet
 from pipeline.erase import Erasure, key_hash
 from pipeline.register import DATA, Register
 from pipeline.state import CONTRACT_KEY
@@ -144,9 +145,20 @@ def _write(path: Path, kept: pl.DataFrame) -> None:
     if path.suffix == ".parquet":
         fsio.write_parquet(path, kept)
     elif path.name.endswith(".errors.csv"):
-        fsio.write_csv(path, kept)           # a return file: written as every return file is
+        _write_errors(path, kept)
     else:
         fsio.write_csv_as_delivered(path, kept)
+
+
+def _write_errors(path: Path, kept: pl.DataFrame) -> None:
+    """A return file, written as every return file is, and the errors.xlsx beside it (if any)
+    rebuilt from the same rows as delivered; the workbook first, so that a crash between the two
+    leaves the CSV with the rows for the next run to find again."""
+    delivered = kept.with_columns(fsio.unquoted(pl.col(c)) for c in kept.columns)
+    book = spreadsheet.xlsx_path(path)
+    if book.is_file() and not book.is_symlink():
+        spreadsheet.write_errors(book, delivered)
+    fsio.write_csv(path, delivered)
 
 
 def _note(path: Path, lines: list[int], run_id: str) -> None:

@@ -1,10 +1,13 @@
-"""The shape of a contract's state, shared by the register and the apply stage."""
+"""The shape of a contract's state, shared by the register and the apply stage, and the names a
+night's records are keyed and told apart by, shared by every stage that reads them."""
 
 from __future__ import annotations
 
 import polars as pl
 
 CONTRACT_KEY = ["participant_code", "contract_number"]
+LINE = ["file_idx", "line_no"]          # a delivered record: the night's file it came in and its line
+MT = pl.col("mutation_type")            # a record's (or an event's) mutation type
 
 STATE_SCHEMA: dict[str, pl.DataType] = {
     "contract_type": pl.String(),

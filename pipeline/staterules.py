@@ -13,8 +13,8 @@ import polars as pl
 
 from contracts_schema.codes import MORTGAGE_TYPES, RETENTION_YEARS
 from pipeline.findings import finding
+from pipeline.state import MT
 
-MT = pl.col("mutation_type")
 CODE = pl.col("code")
 EXISTS = pl.col("s_exists")
 CTYPE = pl.col("ctype")
@@ -61,7 +61,7 @@ def _contract_fields(lf: pl.LazyFrame, scope: pl.Expr, start: pl.Expr) -> list[p
 
 def _negative_only(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
     below = pl.col("amount") < pl.col("ct_negative_below")
-    needs = ~pl.col("ct_positive") | below.fill_null(False)
+    needs = ~pl.col("ct_registered_without_code") | below.fill_null(False)
     has = pl.col("ct_negative_codes").str.contains(CODE, literal=True).fill_null(False)
     rows = lf.filter((MT == "NEW") & ~EXISTS & needs & ~has)
     limit = pl.col("ct_negative_codes").str.split("").list.join(", ")

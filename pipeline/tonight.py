@@ -106,7 +106,7 @@ class KeyedTable:
     def add(self, rows: pl.DataFrame) -> None:
         if rows.height == 0:
             return
-        self.segments.append(self._prepared(rows).cast(self.empty.schema))  # type: ignore[arg-type]
+        self.segments.append(self._prepared(rows).cast(self.empty.schema))
         if len(self.segments) > _MAX_SEGMENTS:
             keep = len(self.segments) // 2
             newer = pl.concat(self.segments[keep:], how="vertical").filter(pl.col(ALIVE)).rechunk()
@@ -205,7 +205,7 @@ class StoredTable:
         schema = TABLE_SCHEMAS[self.name]
         rows = self.tonight.table()
         self.tonight = self.tonight.cleared()
-        return self.gone(), rows.select(list(schema)).cast(schema), self.written  # type: ignore[arg-type]
+        return self.gone(), rows.select(list(schema)).cast(schema), self.written
 
 
 def touch_all(tables: list[StoredTable], keys: pl.DataFrame) -> None:

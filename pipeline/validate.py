@@ -17,9 +17,8 @@ from contracts_schema.codes import CONTRACT_TYPE_CODES, MAX_AGE, MIN_AGE, MIN_WR
 from pipeline.fieldchecks import field_findings
 from pipeline.findings import collect, finding
 from pipeline.parse import bad_flag, type_findings
-
-MT = pl.col("mutation_type")
-KEY = ["file_idx", "line_no"]
+from pipeline.plausibility import plausibility_findings
+from pipeline.state import LINE, MT
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,8 @@ def _missing(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
             rows = lf.filter((MT == mtype) & ~present(name))
             out.append(finding(rows, "MISSING_FIELD", name, None, f"for {mtype}"))
     for name, codes in mutation.CODE_FIELDS.items():
-        for code, use in codes.items():
-            if use == "R":
+        for code, need in codes.items():
+            if need == "R":
                 rows = lf.filter(MT.is_in(["NEW", "CODE"]) & (pl.col("code") == code) & ~present(name))
                 out.append(finding(rows, "MISSING_FIELD", name, None, f"with code {code}"))
     changeable = mutation.FIELD_USE["CHANGE"]["allowed"]
@@ -159,7 +158,7 @@ def record_findings(typed: pl.DataFrame, raw: pl.DataFrame, rules: RunRules) -> 
     """Every finding of the per-record checks for the night's mutation records."""
     lf, raw_lf = typed.lazy(), raw.lazy()
     parts = [field_findings(typed, mutation.MutationRecord).lazy()]
-    parts += type_findings(typed, mutation.COLUMNS, raw, KEY)
+    parts += type_findings(typed, mutation.COLUMNS, raw, LINE)
     parts += _missing(lf) + _forbidden(lf) + _end_dates(lf) + _dates(lf, rules)
-    parts += _participant_types(lf, rules) + _duplicates(raw_lf)
+    parts += _participant_types(lf, rules) + _duplicates(raw_lf) + plausibility_findings(lf)
     return collect(parts)

@@ -46,12 +46,17 @@ class Workspace:
         (root / "inbox").mkdir(exist_ok=True)      # a night refuses a missing inbox (decision 68)
         self.seq: dict[tuple[str, str], int] = {}
 
+    def set_config(self, **settings: object) -> None:
+        """Replace top-level keys of config.yaml (a nested key is given whole)."""
+        config = yaml.safe_load(self.config.read_text())
+        self.config.write_text(yaml.safe_dump({**config, **settings}, sort_keys=False))
+
     def deliver(self, rows: list[dict], participant: str = "BANK1", kind: str = "MUT",
                 seq: int | None = None, name: str | None = None) -> str:
         """Write rows as a CSV delivery; every value is written as text, missing = empty."""
         key = (participant, kind)
         self.seq[key] = seq if seq is not None else self.seq.get(key, 0) + 1
-        name = name or f"{participant}_{kind}_{RUN_DATE:%Y%m%d}_{self.seq[key]:06d}.csv"
+        name = name or name_of(self.seq[key], participant, kind)
         folder = self.root / "inbox" / participant
         folder.mkdir(parents=True, exist_ok=True)
         columns = list(dict.fromkeys(c for row in rows for c in row))
@@ -95,6 +100,11 @@ class Workspace:
             if column in frame.columns:
                 values.update(frame[column].drop_nulls().to_list())
         return values
+
+
+def name_of(seq: int, participant: str = "BANK1", kind: str = "MUT", ext: str = "csv") -> str:
+    """A delivery's file name on RUN_DATE (SPEC 3.1)."""
+    return f"{participant}_{kind}_{RUN_DATE:%Y%m%d}_{seq:06d}.{ext}"
 
 
 def _stem(name: str) -> str:

@@ -68,8 +68,9 @@ def test_csv_and_parquet_of_one_name_each_keep_their_answer_in_every_run(tmp_pat
         assert (second["file"], second["file_error"]["code"]) == (f"{STEM}.parquet", "FILE_SEQUENCE")
         assert ws.table("files").sort("file")["answer"].to_list() == [STEM, f"{STEM}.2"]
         outputs.append((_listing(ws.root / "outbox"), _listing(ws.root / "archive")))
-    assert sorted(outputs[0][0]) == [f"BANK1/{STEM}.2.errors.csv", f"BANK1/{STEM}.2.result.json",
-                                     f"BANK1/{STEM}.errors.csv", f"BANK1/{STEM}.result.json"]
+    assert sorted(outputs[0][0]) == [f"BANK1/{STEM}.2.errors.csv", f"BANK1/{STEM}.2.errors.xlsx",
+                                     f"BANK1/{STEM}.2.result.json", f"BANK1/{STEM}.errors.csv",
+                                     f"BANK1/{STEM}.errors.xlsx", f"BANK1/{STEM}.result.json"]
     assert sorted(outputs[0][1]) == [f"2026-11-23/BANK1/{STEM}.csv", f"rejected/2026-11-23/BANK1/{STEM}.2.parquet"]
     assert all(output == outputs[0] for output in outputs[1:])
 
@@ -91,7 +92,8 @@ def test_a_reupload_keeps_the_first_answer_and_gets_its_own(ws: Workspace) -> No
     assert _result(ws, STEM)["status"] == "PARTIAL"
     assert _result(ws, f"{STEM}.2")["file_error"]["code"] == "FILE_DUPLICATE"
     assert _result(ws, f"{STEM}.3")["file_error"]["code"] == "FILE_SEQUENCE"
-    assert _errors(ws, f"{STEM}.2").height == 0 and _errors(ws, f"{STEM}.3").height == 0
+    assert _errors(ws, f"{STEM}.2")["error_code"].to_list() == ["FILE_DUPLICATE"]    # the file error's row
+    assert _errors(ws, f"{STEM}.3")["error_code"].to_list() == ["FILE_SEQUENCE"]
     archive = ws.root / "archive"
     assert (archive / "2026-11-23" / "BANK1" / name).is_file()
     assert (archive / "rejected" / "2026-11-23" / "BANK1" / f"{STEM}.2.csv").is_file()
@@ -149,7 +151,7 @@ def test_return_files_go_after_outbox_days_and_nothing_else(make_ws) -> None:
     outbox = ws.root / "outbox"
     bank, shop = _listing(outbox / "BANK1"), _listing(outbox / "SHOP1")
     barometer = _listing(outbox / "barometer")
-    assert len(bank) == 6 and len(shop) == 2 and "barometer.html" in barometer
+    assert len(bank) == 8 and len(shop) == 3 and "barometer.html" in barometer      # errors.xlsx too
     assert ws.run(day + timedelta(days=9)) == 0
     assert _listing(outbox / "BANK1") == bank
     assert ws.run(day + timedelta(days=10)) == 0
@@ -159,7 +161,8 @@ def test_return_files_go_after_outbox_days_and_nothing_else(make_ws) -> None:
     assert _listing(outbox / "SHOP1") == {} and _listing(outbox / "barometer") == barometer
     _reupload(ws, mut, [new("C1", event_date="2026-06-20", theoretical_end_date="2031-06-20")])
     assert ws.run(day + timedelta(days=12)) == 0
-    assert sorted(_listing(outbox / "BANK1")) == [f"{base_name(mut)}.2.errors.csv", f"{base_name(mut)}.2.result.json"]
+    assert sorted(_listing(outbox / "BANK1")) == [f"{base_name(mut)}.2.errors.csv", f"{base_name(mut)}.2.errors.xlsx",
+                                                  f"{base_name(mut)}.2.result.json"]
 
 
 def test_a_file_the_ledger_does_not_know_is_never_overwritten_nor_purged(make_ws) -> None:
@@ -192,12 +195,12 @@ def test_a_crash_while_deleting_expired_answers_is_finished_by_the_next_run(make
     ws.deliver([new("C1")])
     ws.deliver([ask("R1", person("Visser"))], kind="RAAD")
     assert ws.run(RUN_DATE) == 0
-    assert len(_listing(ws.root / "outbox" / "BANK1")) == 6
+    assert len(_listing(ws.root / "outbox" / "BANK1")) == 8               # errors.xlsx beside each errors.csv
     later = (RUN_DATE + timedelta(days=2)).isoformat()
     proc = ws.cki("run", "--config", str(ws.config), "--date", later,
                   env={**os.environ, "CKI_CRASH_AT": "expire_file"})
     assert proc.returncode == -9, proc.stderr
-    assert len(_listing(ws.root / "outbox" / "BANK1")) == 5
+    assert len(_listing(ws.root / "outbox" / "BANK1")) == 7
     assert ws.run(RUN_DATE + timedelta(days=2)) == 0
     assert _listing(ws.root / "outbox" / "BANK1") == {}
 

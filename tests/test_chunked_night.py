@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import Workspace
-from tests.test_consultation import ask, code, arrears_a, end, person, rec, reg
+from tests.test_consultation import arrears_a, ask, code, end, person, rec, reg
 
 INIT_DATE = date(2026, 6, 1)
 NIGHT = date(2026, 11, 20)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+import pytest
 
 from contracts_schema.errors import CATALOGUE
 from contracts_schema.reference import render
@@ -24,7 +25,7 @@ def test_every_error_code_is_in_the_reference() -> None:
 def test_spec_error_codes_are_all_in_the_catalogue() -> None:
     spec = (ROOT.parent / "shared" / "SPEC.md")
     if not spec.exists():
-        return
+        pytest.skip("../shared/SPEC.md is not beside this clone: nothing to compare the catalogue with")
     section = spec.read_text().split("### 4.1 Error codes")[1].split("`late_records`")[0]
     named = {w.strip("`,") for w in section.split() if w.startswith("`") and w.strip("`,").isupper()}
     assert named <= {e.code for e in CATALOGUE}
@@ -42,13 +43,3 @@ def test_every_command_is_in_the_readme() -> None:
     for command in sub.choices:
         assert f"| `cki {command}" in readme, command
 
-
-def test_contracts_schema_imports_nothing_from_pipeline() -> None:
-    """Declare here, execute there: the contract never depends on the processor."""
-    for path in (ROOT / "contracts_schema").glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                assert not (node.module or "").startswith("pipeline"), path.name
-            if isinstance(node, ast.Import):
-                assert not any(a.name.startswith("pipeline") for a in node.names), path.name

@@ -2,7 +2,7 @@
 
 Each test plants canary values (a surname, a birth date and a postcode nobody else has) in one
 registration, erases it through real deliveries, then decodes every file of the workspace —
-Parquet values and metadata, CSV, JSON, anything else as text — and finds none of them.
+Parquet values and metadata, workbook cells, CSV, JSON, anything else as text — and finds none of them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
@@ -31,6 +32,9 @@ def decoded(path: Path) -> str:
                  for j in range(meta.num_columns)]
         frame = pl.read_parquet(path)
         return "\n".join([str(meta.metadata), *stats, *(str(v) for c in frame.columns for v in frame[c].to_list())])
+    if path.suffix == ".xlsx":                 # a zip: its cells, not its compressed bytes
+        book = openpyxl.load_workbook(path)
+        return "\n".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row)
     return path.read_bytes().decode("utf-8", errors="replace")
 
 

@@ -15,13 +15,9 @@ import polars as pl
 import pytest
 
 from pipeline.answers import archive_name
-from tests.conftest import RUN_DATE, _stem, new, record
+from tests.conftest import RUN_DATE, _stem, name_of, new, record
 
 NEXT_NIGHT = date(2026, 11, 24)
-
-
-def name_of(seq: int, participant: str = "BANK1", kind: str = "MUT", ext: str = "csv") -> str:
-    return f"{participant}_{kind}_{RUN_DATE:%Y%m%d}_{seq:06d}.{ext}"
 
 
 def inbox(ws, participant: str = "BANK1") -> Path:
@@ -404,7 +400,7 @@ def test_part_and_dot_files_are_left_alone(ws):
     assert ws.result(name)["status"] == "ACCEPTED"
     assert part.exists() and hidden.exists()
     outbox = {p.name for p in (ws.root / "outbox" / "BANK1").iterdir()}
-    assert outbox == {f"{_stem(name)}.result.json", f"{_stem(name)}.errors.csv"}
+    assert outbox == {f"{_stem(name)}.result.json", f"{_stem(name)}.errors.csv", f"{_stem(name)}.errors.xlsx"}
     assert contracts(ws) == ["C1"]
 
 

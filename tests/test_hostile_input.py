@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import RUN_DATE, Workspace, _stem, new
+from tests.conftest import RUN_DATE, Workspace, _stem, name_of, new
 
 HEADER = b"participant_code;contract_number;mutation_type;event_date\n"
 CORPUS = {
@@ -43,10 +43,6 @@ PEAK_MB = 400            # the night and every reading worker of it, each (ru_ma
                          # a night's own process is ~210 MB; read whole, the 1000x Parquet file took 1.1 GB
 DEFAULT_PEAK_MB = 1_000
 REQUIRED = ["participant_code", "contract_number", "mutation_type", "event_date"]
-
-
-def name_of(seq: int, participant: str = "BANK1", ext: str = "csv") -> str:
-    return f"{participant}_MUT_{RUN_DATE:%Y%m%d}_{seq:06d}.{ext}"
 
 
 @dataclass

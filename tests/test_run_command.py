@@ -117,12 +117,12 @@ def test_inzage_shows_registrations_and_who_consulted(ws: Workspace) -> None:
             "--config", str(ws.config), "--date", RUN_DATE.isoformat()]
     proc = ws.cki(*args)
     assert proc.returncode == 0, proc.stderr
-    assert "Voorbeeldbank (BANK1) contract C1: AK" in proc.stdout
-    assert "2026-11-23 Voorbeeldbank (ACCEPTATIE)" in proc.stdout
+    assert "1. Aflopend krediet (AK)\n   Geregistreerd door:  Voorbeeldbank (bank)\n" in proc.stdout
+    assert "  23 november 2026  Voorbeeldbank (bank): beoordeling van een nieuwe kredietaanvraag\n" in proc.stdout
     report = json.loads(ws.cki(*args, "--json").stdout)
     assert [r["contract_number"] for r in report["registrations"]] == ["C1"]
     assert ws.cki("inzage", "--surname", "Niemand", "--initials", "X", "--birth-date", "1970-01-01",
-                  "--config", str(ws.config)).stdout.startswith("No registration found")
+                  "--config", str(ws.config), "--language", "en").stdout.count("No registration found") == 1
 
 
 def test_an_erased_persons_id_is_never_given_again(ws: Workspace) -> None:

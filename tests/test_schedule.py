@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 from pipeline import cron, publish, schedule
 from pipeline.config import load_config
@@ -50,11 +49,6 @@ def serve(ws: Workspace, start: datetime, end: datetime) -> list[tuple[datetime,
 
     schedule.serve(load_config(ws.config), ws.config, clock=clock, night=night)
     return ran
-
-
-def set_config(ws: Workspace, **settings: object) -> None:
-    config = yaml.safe_load(ws.config.read_text())
-    ws.config.write_text(yaml.safe_dump({**config, **settings}, sort_keys=False))
 
 
 def run_dates(ws: Workspace) -> list[date]:
@@ -132,11 +126,11 @@ def test_a_changed_cron_takes_effect_at_the_next_start(ws: Workspace, caplog: py
     caplog.set_level(logging.INFO, logger="cki")
     assert ws.run(date(2026, 11, 22)) == 0
     assert serve(ws, at(2026, 11, 22, 23), at(2026, 11, 23, 5)) == [(at(2026, 11, 23, 2), date(2026, 11, 23))]
-    set_config(ws, schedule={"cron": "30 4 * * *"})
+    ws.set_config(schedule={"cron": "30 4 * * *"})
     assert serve(ws, at(2026, 11, 23, 23), at(2026, 11, 24, 5)) == [(at(2026, 11, 24, 4, 30), date(2026, 11, 24))]
     assert ('schedule changed in config.yaml: was "0 2 * * *" in Europe/Amsterdam, '
             'now "30 4 * * *" in Europe/Amsterdam') in caplog.text
-    set_config(ws, timezone="UTC")
+    ws.set_config(timezone="UTC")
     assert serve(ws, at(2026, 11, 24, 23), at(2026, 11, 25, 6)) == [(at(2026, 11, 25, 5, 30), date(2026, 11, 25))]
     assert 'now "30 4 * * *" in UTC' in caplog.text
 
@@ -166,7 +160,7 @@ def test_the_job_store_of_an_earlier_version_is_read_for_the_log_and_removed(
 def test_sigterm_lets_the_night_finish_and_exits_0(ws: Workspace) -> None:
     """A cron that fires every minute runs today's night at the start; SIGTERM while it runs: the
     night commits and publishes, the scheduler exits 0, and its summary is the one `cki run` prints."""
-    set_config(ws, schedule={"cron": "* * * * *"})
+    ws.set_config(schedule={"cron": "* * * * *"})
     name = ws.deliver([new(f"C{i}") for i in range(2000)])     # a night of a few seconds
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "schedule", "--config", str(ws.config)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ws.root)
@@ -193,7 +187,7 @@ def test_sigterm_lets_the_night_finish_and_exits_0(ws: Workspace) -> None:
 
 
 def test_second_scheduler_is_refused(ws: Workspace) -> None:
-    set_config(ws, schedule={"cron": "0 2 29 feb *"})       # fires in leap years only: no night here
+    ws.set_config(schedule={"cron": "0 2 29 feb *"})       # fires in leap years only: no night here
     first = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "schedule", "--config", str(ws.config)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -6,15 +6,9 @@ import logging
 import re
 
 import pytest
-import yaml
 
 from pipeline.cli import main
 from tests.conftest import Workspace, new
-
-
-def _set(ws: Workspace, **settings: object) -> None:
-    config = yaml.safe_load(ws.config.read_text())
-    ws.config.write_text(yaml.safe_dump({**config, **settings}, sort_keys=False))
 
 
 def no_pc4(ws: Workspace) -> None:
@@ -31,19 +25,19 @@ def pc4_is_a_folder(ws: Workspace) -> None:
 
 
 def unknown_timezone(ws: Workspace) -> None:
-    _set(ws, timezone="Europe/Amsterdm")
+    ws.set_config(timezone="Europe/Amsterdm")
 
 
 def cron_that_does_not_parse(ws: Workspace) -> None:
-    _set(ws, schedule={"cron": "0 2 * *"})
+    ws.set_config(schedule={"cron": "0 2 * *"})
 
 
 def numbered_weekdays(ws: Workspace) -> None:
-    _set(ws, schedule={"cron": "0 2 * * 1-5"})     # Mon-Fri in cron, Tue-Sat in APScheduler
+    ws.set_config(schedule={"cron": "0 2 * * 1-5"})     # Mon-Fri in cron, Tue-Sat in APScheduler
 
 
 def no_inbox(ws: Workspace) -> None:
-    _set(ws, paths={"inbox": "inbx", "outbox": "outbox", "register": "register", "archive": "archive"})
+    ws.set_config(paths={"inbox": "inbx", "outbox": "outbox", "register": "register", "archive": "archive"})
 
 
 def command(name: str, ws: Workspace) -> list[str]:
@@ -99,7 +93,7 @@ def test_a_wrong_timezone_was_a_traceback_at_run_time_and_is_one_line_now(ws: Wo
 
 
 def test_log_lines_carry_the_date_and_the_configured_timezone(ws: Workspace) -> None:
-    _set(ws, timezone="Asia/Kolkata")                 # +05:30 all year: no daylight saving to guess
+    ws.set_config(timezone="Asia/Kolkata")                 # +05:30 all year: no daylight saving to guess
     proc = ws.cki("run", "--config", str(ws.config), "--date", "2026-11-23")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()

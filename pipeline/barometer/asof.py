@@ -1,11 +1,11 @@
-"""The register as it stood on a reference date, as frames of contracts and persons (SPEC 7).
+"""The register as it stood on a reference date: the running contracts and what they say (SPEC 7).
 
 A contract counts on date D when it had started (``start_date`` ≤ D) and had not ended
 (no ``actual_end_date``, or one after D): the bounds of its validity intervals. Its arrears on D
 are the A and H codes dated on or before D: open when an A is not followed by an H. A borrower
 counts from the ``valid_from`` of its link; a person lives at the address they were reported at
-last on or before D, and has the age they had on D. Decision 39 says why the dated facts of the
-current rows are read instead of every closed version.
+last on or before D, and has the age they had on D (``pipeline/barometer/people.py``).
+Decision 39 says why the dated facts of the current rows are read instead of every closed version.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from pipeline.state import CONTRACT_KEY
 
 UNKNOWN_NAME = "Onbekend"
 FINGERPRINT = ["_key1", "_key2"]
-DAY_OFFSET = 1 << 20          # days since 1970 made positive for any date a register holds
-ROW_SPAN = 1 << 32            # more rows than an addresses table holds
+REPORT_ORDER = ["code_date", "run_id", "file", "line_no"]     # the order codes were reported in
+# what a running contract makes its borrowers count in, one bit each (decision 78)
+FLAGS = {"credit": 1, "arrears": 2, "mortgage_arrears_3m": 4, "residual_debt": 8}
 
 
 @dataclass(frozen=True)
@@ -48,74 +49,80 @@ def running_on(on: date) -> pl.Expr:
     return (pl.col("start_date") <= on) & ~ended
 
 
-def open_arrears(codes: pl.LazyFrame, on: date) -> pl.LazyFrame:
-    """Per contract with arrears open on ``on``: the ``arrears_since`` of the first A after its
-    last H (a second A while arrears are open keeps the first one's date, decision 11)."""
-    order = [*CONTRACT_KEY, "code_date", "run_id", "file", "line_no"]
-    recovered = (pl.col("code") == "H").cum_sum().over(CONTRACT_KEY, order_by=order[2:])
-    dated = codes.filter(pl.col("code").is_in(["A", "H"]) & (pl.col("code_date") <= on))
-    last_run = dated.with_columns(recovered.alias("h_seen")).filter(
-        (pl.col("h_seen") == pl.col("h_seen").max().over(CONTRACT_KEY)) & (pl.col("code") == "A"))
-    return last_run.group_by(CONTRACT_KEY).agg(
-        pl.col("arrears_since").sort_by(order[2:]).first())
+def open_arrears(codes: pl.LazyFrame, on: date, key: list[str] = CONTRACT_KEY) -> pl.LazyFrame:
+    """Per contract (``key``: its key or FINGERPRINT) with arrears open on ``on``: the
+    ``arrears_since`` of the first A after its last H (a second A while arrears are open keeps the
+    first one's date, decision 11).
+
+    The A and H codes sorted by contract, then as reported: a row lies after its contract's last
+    H when the count of H rows so far equals that count at the contract's last row (a sort and
+    running counts; windows per contract cost three times as much)."""
+    starts = pl.any_horizontal(pl.col(k) != pl.col(k).shift(1) for k in key).fill_null(True)
+    dated = (codes.filter(pl.col("code").is_in(["A", "H"]) & (pl.col("code_date") <= on))
+             .select(*key, "code", *REPORT_ORDER, "arrears_since")
+             .sort([*key, *REPORT_ORDER], maintain_order=True)
+             .with_columns(starts.alias("_first"), (pl.col("code") == "H").cum_sum().alias("_h")))
+    last_h = pl.when(pl.col("_first").shift(-1, fill_value=True)).then(pl.col("_h")).backward_fill()
+    return (dated.filter((pl.col("_h") == last_h) & (pl.col("code") == "A"))
+            .filter(starts).select(*key, "arrears_since"))
 
 
 def fingerprinted(frame: pl.LazyFrame) -> pl.LazyFrame:
     """The contract key as a 128-bit fingerprint (two seeded 64-bit hashes), so ten million
-    contracts join their borrowers on two integers instead of two strings (about twice as fast).
+    contracts join their borrowers on integers instead of two strings (about twice as fast).
     Two contracts of a national register share a fingerprint with a chance far below 10^-20."""
     key = pl.struct(CONTRACT_KEY)
     return frame.with_columns(key.hash(seed=11).alias(FINGERPRINT[0]),
                               key.hash(seed=29).alias(FINGERPRINT[1])).drop(CONTRACT_KEY)
 
 
-def contracts_on(tables: RegisterTables, on: date) -> pl.LazyFrame:
-    """The contracts running on ``on``: fingerprint, type, whether in arrears, and since when."""
-    arrears = fingerprinted(open_arrears(tables.codes, on)).with_columns(pl.lit(True).alias("in_arrears"))
+def contract_flags(on: date, consumer_types: list[str]) -> pl.Expr:
+    """The FLAGS of a running contract (``contract_type``, ``in_arrears``, ``arrears_since``): those
+    its type may set (a consumer credit: credit and arrears; HY: mortgage arrears; RH and RN:
+    residual debt), less the arrears it is not in (a mortgage's count from 3 calendar months after
+    ``arrears_since``). One lookup of the type string per contract."""
+    may = {t: sum(bit for flag, bit in FLAGS.items() if t in _types_of(flag, consumer_types))
+           for t in {*consumer_types, *MORTGAGE_ARREARS_TYPES, *RESIDUAL_DEBT_TYPES}}
+    long_ago = (pl.col("arrears_since").dt.offset_by(f"{MORTGAGE_ARREARS_MONTHS}mo") <= on).fill_null(False)
+    arrears = pl.when(long_ago).then(FLAGS["arrears"] | FLAGS["mortgage_arrears_3m"]).otherwise(FLAGS["arrears"])
+    state = FLAGS["credit"] | FLAGS["residual_debt"] | pl.when(pl.col("in_arrears")).then(arrears).otherwise(0)
+    return (pl.col("contract_type").replace_strict(may, default=0, return_dtype=pl.UInt8) & state
+            ).cast(pl.UInt8).alias("flags")
+
+
+def _types_of(flag: str, consumer_types: list[str]) -> tuple[str, ...]:
+    """The contract types that may set ``flag``."""
+    return {"mortgage_arrears_3m": MORTGAGE_ARREARS_TYPES, "residual_debt": RESIDUAL_DEBT_TYPES}.get(
+        flag, tuple(consumer_types))
+
+
+def consumer_kind(consumer_types: list[str]) -> pl.Expr:
+    """1 + the position of the contract's type among the consumer-credit types; 0 for others."""
+    types = list(dict.fromkeys(consumer_types))
+    return pl.col("contract_type").replace_strict(types, list(range(1, len(types) + 1)), default=0,
+                                                  return_dtype=pl.UInt8).alias("kind")
+
+
+def contracts_on(tables: RegisterTables, on: date, consumer_types: list[str]) -> pl.LazyFrame:
+    """The contracts running on ``on``: fingerprint, consumer kind and flags (one byte each)."""
+    arrears = (open_arrears(fingerprinted(tables.codes), on, FINGERPRINT)   # a sort: in memory half the CPU
+               .with_columns(pl.lit(True).alias("in_arrears")).collect(engine="in-memory"))
     return (fingerprinted(tables.contracts.filter(running_on(on)).select(*CONTRACT_KEY, "contract_type"))
-            .join(arrears, on=FINGERPRINT, how="left")
-            .with_columns(pl.col("in_arrears").fill_null(False)))
+            .join(arrears.lazy(), on=FINGERPRINT, how="left")
+            .with_columns(pl.col("in_arrears").fill_null(False))
+            .select(*FINGERPRINT, consumer_kind(consumer_types), contract_flags(on, consumer_types)))
 
 
-def person_flags(contracts: pl.LazyFrame, borrowers: pl.LazyFrame, on: date,
-                 consumer_types: list[str]) -> pl.LazyFrame:
-    """Per person with anything to count on ``on``: credit, arrears, mortgage arrears of 3+ months,
-    residual debt. Both borrowers of a joint contract count."""
-    type_in = pl.col("contract_type").is_in
-    long_ago = pl.col("arrears_since").dt.offset_by(f"{MORTGAGE_ARREARS_MONTHS}mo") <= on
-    links = fingerprinted(borrowers.filter(pl.col("valid_from") <= on).select(*CONTRACT_KEY, "person_id"))
-    return (contracts.join(links, on=FINGERPRINT, how="inner")
-            .group_by("person_id").agg(
-                type_in(consumer_types).any().alias("credit"),
-                (type_in(consumer_types) & pl.col("in_arrears")).any().alias("arrears"),
-                (type_in(MORTGAGE_ARREARS_TYPES) & pl.col("in_arrears") & long_ago).any().fill_null(False)
-                .alias("mortgage_arrears_3m"),
-                type_in(RESIDUAL_DEBT_TYPES).any().alias("residual_debt")))
+def age_band_index(birth_date: pl.Expr, on: date) -> pl.Expr:
+    """The position in AGE_BANDS of the age on ``on`` (SPEC 7): a band's first age is reached by
+    those born on or before that many years before ``on`` (a 29 February birthday counts from
+    1 March). No birth date, or under 18 (only a correction can make one), counts as the first band."""
+    reached = [(birth_date <= _years_before(on, lower)).fill_null(False) for lower in AGE_BAND_LOWER[1:]]
+    return pl.sum_horizontal(reached).cast(pl.UInt8)
 
 
-def address_on(addresses: pl.LazyFrame, on: date) -> pl.LazyFrame:
-    """Per person, the postcode reported last on or before ``on`` (a person counted on ``on`` has
-    one: the NEW of a contract running then reported it; else their current postcode counts).
-    Of two reports of one day the one the register received later wins.
-
-    One pass: a person's latest row is the greatest (day, position) number, whose low bits point
-    back at the row (a group-by of integers, then a gather; sorting within groups cost 4x)."""
-    days = pl.col("valid_from").cast(pl.Int64) + DAY_OFFSET
-    rows = (addresses.filter(pl.col("valid_from") <= on)
-            .select("person_id", "postcode_key", (days * ROW_SPAN + pl.int_range(pl.len(), dtype=pl.Int64)).alias("_k"))
-            .collect())
-    latest = rows.group_by("person_id").agg(pl.col("_k").max())
-    at = rows["postcode_key"].gather(latest["_k"] % ROW_SPAN)
-    return latest.select("person_id").with_columns(at.alias("postcode_at")).lazy()
-
-
-def age_band(birth_date: pl.Expr, on: date) -> pl.Expr:
-    """The age band of SPEC 7 by age on ``on``: a band's first age is reached by those born on or
-    before that many years before ``on`` (a 29 February birthday counts from 1 March)."""
-    band = pl.lit(AGE_BANDS[0])          # under 18 cannot be registered; a correction would land here
-    for lower, name in zip(AGE_BAND_LOWER[1:], AGE_BANDS[1:], strict=True):
-        band = pl.when(birth_date <= _years_before(on, lower)).then(pl.lit(name)).otherwise(band)
-    return band
+def age_band_name(index: pl.Expr) -> pl.Expr:
+    return index.replace_strict(list(range(len(AGE_BANDS))), list(AGE_BANDS), return_dtype=pl.String)
 
 
 def _years_before(on: date, years: int) -> date:
@@ -134,14 +141,9 @@ def gemeenten(pc4: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([known.sort("gemeente_code"), unknown])
 
 
-def persons_on(tables: RegisterTables, flags: pl.LazyFrame, pc4: pl.DataFrame, on: date) -> pl.LazyFrame:
-    """The counted persons with their gemeente and age band on ``on``."""
-    people = flags.join(tables.persons.select("person_id", "birth_date", "postcode_key"), on="person_id")
-    where = address_on(tables.addresses, on)
-    lookup = pc4.unique("pc4", keep="first", maintain_order=True).lazy()
-    return (people.join(where, on="person_id", how="left")
-            .with_columns(pl.coalesce("postcode_at", "postcode_key").str.slice(0, 4).alias("pc4"),
-                          age_band(pl.col("birth_date"), on).alias("age_band"))
-            .join(lookup, on="pc4", how="left")
-            .with_columns(pl.col("gemeente_code").fill_null(UNKNOWN_GEMEENTE),
-                          pl.col("gemeente_name").fill_null(UNKNOWN_NAME)))
+def gemeente_of(cells: pl.LazyFrame, pc4: pl.DataFrame) -> pl.LazyFrame:
+    """``cells`` with the ``gemeente_code`` of their ``pc4`` (the pc4 table's first row of it),
+    ONBEKEND for a pc4 the table does not hold."""
+    lookup = pc4.select("pc4", "gemeente_code").unique("pc4", keep="first", maintain_order=True).lazy()
+    return (cells.join(lookup, on="pc4", how="left")
+            .with_columns(pl.col("gemeente_code").fill_null(UNKNOWN_GEMEENTE)))

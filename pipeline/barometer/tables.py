@@ -9,23 +9,26 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from contracts_schema.barometer import AGE_BANDS, BY_NAME
-from pipeline.barometer.asof import RegisterTables, contracts_on, gemeenten, person_flags, persons_on
+from pipeline.barometer.asof import FLAGS, RegisterTables, contracts_on, gemeenten
+from pipeline.barometer.people import person_flags, persons_on
 
 PERSON_COUNTS = {"persons_with_credit": "credit", "persons_in_arrears": "arrears",
                  "persons_mortgage_arrears_3m": "mortgage_arrears_3m", "persons_residual_debt": "residual_debt"}
+CONTRACT_COUNTS = {"contracts": "contracts", "contracts_in_arrears": "contracts_in_arrears"}
 
 
-def _count(flag_of: dict[str, str], names: tuple[str, ...]) -> list[pl.Expr]:
-    return [pl.col(flag_of[n]).sum().cast(pl.Int64).alias(n) for n in names]
+def _count(count_of: dict[str, str], names: tuple[str, ...]) -> list[pl.Expr]:
+    return [pl.col(count_of[n]).sum().cast(pl.Int64).alias(n) for n in names]
 
 
 def _by(frame: pl.LazyFrame, grid: pl.DataFrame, key: list[str], counts: tuple[str, ...],
-        flag_of: dict[str, str]) -> pl.LazyFrame:
+        count_of: dict[str, str]) -> pl.LazyFrame:
     """Counts per key, on the full grid of keys, zero where nobody counts."""
-    found = frame.group_by(key).agg(_count(flag_of, counts))
+    found = frame.group_by(key).agg(_count(count_of, counts))
     return (grid.lazy().join(found, on=key, how="left", maintain_order="left")
             .with_columns(pl.col(c).fill_null(0) for c in counts))
 
@@ -39,32 +42,44 @@ def _shaped(name: str, frame: pl.LazyFrame, on: date) -> pl.LazyFrame:
 
 def compute(tables: RegisterTables, pc4: pl.DataFrame, on: date, consumer_types: list[str]) -> dict[str, pl.DataFrame]:
     """The seven tables of reference date ``on``, exact counts (nothing suppressed yet)."""
-    contracts = contracts_on(tables, on).collect()
-    flags = person_flags(contracts.lazy(), tables.borrowers, on, consumer_types)
-    people = persons_on(tables, flags, pc4, on).drop("gemeente_name").collect().lazy()
-    consumer = contracts.lazy().filter(pl.col("contract_type").is_in(consumer_types)).with_columns(
-        pl.lit(True).alias("running"))
-    plans = {**_national(people, consumer), **_by_key(people, consumer, pc4, consumer_types)}
+    kinds, flags = _contracts(tables, on, consumer_types)
+    people = persons_on(tables, flags, pc4, on).lazy()
+    del flags
+    plans = {**_national(people, kinds), **_by_key(people, kinds, pc4, consumer_types)}
     names = list(plans)
     frames = pl.collect_all([_shaped(n, plans[n], on) for n in names])
     return dict(zip(names, frames, strict=True))
 
 
-def _national(people: pl.LazyFrame, consumer: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
+def _contracts(tables: RegisterTables, on: date, consumer_types: list[str]) -> tuple[pl.LazyFrame, np.ndarray]:
+    """The running consumer credits per type, and per person id the flags of the running contracts
+    (the contracts themselves are let go before the persons are read)."""
+    contracts = contracts_on(tables, on, consumer_types).collect()
+    types = list(dict.fromkeys(consumer_types))
+    in_arrears = (pl.col("flags") & FLAGS["arrears"]) > 0
+    kinds = (contracts.lazy().filter(pl.col("kind") > 0).group_by("kind")
+             .agg(pl.len().alias("contracts"), in_arrears.sum().alias("contracts_in_arrears"))
+             .select(pl.col("kind").replace_strict(list(range(1, len(types) + 1)), types,
+                                                   return_dtype=pl.String).alias("contract_type"),
+                     *CONTRACT_COUNTS)
+             .collect().lazy())
+    return kinds, person_flags(contracts, tables.borrowers, on)
+
+
+def _national(people: pl.LazyFrame, kinds: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
     credit = people.select(_count(PERSON_COUNTS, ("persons_with_credit", "persons_in_arrears")))
-    contracts = consumer.select(pl.len().cast(pl.Int64).alias("contracts"))
+    contracts = kinds.select(pl.col("contracts").sum().cast(pl.Int64))
     mortgages = people.select(_count(PERSON_COUNTS, BY_NAME["hypotheekbarometer_nationaal"].counts))
     return {"kredietbarometer_nationaal": credit.join(contracts, how="cross"),
             "hypotheekbarometer_nationaal": mortgages}
 
 
-def _by_key(people: pl.LazyFrame, consumer: pl.LazyFrame, pc4: pl.DataFrame,
+def _by_key(people: pl.LazyFrame, kinds: pl.LazyFrame, pc4: pl.DataFrame,
             consumer_types: list[str]) -> dict[str, pl.LazyFrame]:
     places, bands = gemeenten(pc4), pl.DataFrame({"age_band": list(AGE_BANDS)})
     types = pl.DataFrame({"contract_type": consumer_types})
-    contract_flags = {"contracts": "running", "contracts_in_arrears": "in_arrears"}
-    plans = {"kredietbarometer_soort": _by(consumer, types, ["contract_type"],
-                                           BY_NAME["kredietbarometer_soort"].counts, contract_flags)}
+    plans = {"kredietbarometer_soort": _by(kinds, types, ["contract_type"],
+                                           BY_NAME["kredietbarometer_soort"].counts, CONTRACT_COUNTS)}
     for name, grid, key in (("kredietbarometer_gemeente", places, ["gemeente_code"]),
                             ("kredietbarometer_leeftijd", bands, ["age_band"]),
                             ("hypotheekbarometer_gemeente", places, ["gemeente_code"]),

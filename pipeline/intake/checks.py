@@ -73,20 +73,25 @@ def _ask(d: Delivery, config: Config, seen: _Seen, reader: ReadingWorker) -> _As
     try:
         st = os.lstat(d.path)
     except FileNotFoundError:
-        return d.reject("FILE_UNREADABLE", value="it was removed from the inbox before it was read",
-                        limit="a delivery")
+        d.reject("FILE_UNREADABLE", value="it was removed from the inbox before it was read",
+                 limit="a delivery")
+        return None
     if not stat.S_ISREG(st.st_mode):
-        return d.reject("FILE_NOT_REGULAR", value=escaped(d.name), limit=_kind_of(st.st_mode, d, config))
+        d.reject("FILE_NOT_REGULAR", value=escaped(d.name), limit=_kind_of(st.st_mode, d, config))
+        return None
     if d.folder == STRAY:
-        return d.reject("PARTICIPANT_UNKNOWN", value=STRAY, limit=": the file lies in inbox/ itself, outside "
-                        "any participant folder (deliveries go in inbox/<PARTICIPANT>/)")
+        d.reject("PARTICIPANT_UNKNOWN", value=STRAY, limit=": the file lies in inbox/ itself, outside "
+                 "any participant folder (deliveries go in inbox/<PARTICIPANT>/)")
+        return None
     name = _entitled(d, config)
     if name is None:
         return None
     if st.st_size > config.settings.max_file_bytes:
-        return _refuse(d, file_too_large(st.st_size, config.settings.max_file_bytes))
+        _refuse(d, file_too_large(st.st_size, config.settings.max_file_bytes))
+        return None
     if st.st_size == 0:
-        return d.reject("FILE_EMPTY")
+        d.reject("FILE_EMPTY")
+        return None
     return _ask_content(d, name, seen, reader)
 
 
@@ -100,20 +105,26 @@ def _entitled(d: Delivery, config: Config) -> DeliveryName | None:
     """The name's parts when the name, the participant and its rights allow the delivery."""
     name = parse(d.name)
     if name is None:
-        return d.reject("FILE_NAME_INVALID", value=escaped(d.name), limit=NAME_RULE)
+        d.reject("FILE_NAME_INVALID", value=escaped(d.name), limit=NAME_RULE)
+        return None
     participant = config.participants.get(d.folder)
     if participant is None:
-        return d.reject("PARTICIPANT_UNKNOWN", value=escaped(d.folder))
+        d.reject("PARTICIPANT_UNKNOWN", value=escaped(d.folder))
+        return None
     d.kind, d.seq = name.kind, name.seq
     if name.participant != d.folder:
-        return d.reject("FILE_PARTICIPANT_MISMATCH", value=name.participant, limit=d.folder)
+        d.reject("FILE_PARTICIPANT_MISMATCH", value=name.participant, limit=d.folder)
+        return None
     if name.kind != "RAAD" and not participant.may_register:
-        return d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="registrations")
+        d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="registrations")
+        return None
     if name.kind == "RAAD" and not participant.may_consult:
-        return d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="consultation requests")
+        d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="consultation requests")
+        return None
     if name.kind == "RAAD" and not participant.may_register:
-        return d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="consultation requests: only "
-                        "participants that register may consult (reciprocity)")
+        d.reject("PARTICIPANT_NOT_AUTHORIZED", value=d.folder, limit="consultation requests: only "
+                 "participants that register may consult (reciprocity)")
+        return None
     return name
 
 
@@ -122,7 +133,8 @@ def _ask_content(d: Delivery, name: DeliveryName, seen: _Seen, reader: ReadingWo
     line limits, then ask the worker to read it; the file stays open until the answer is taken."""
     fd = _open_regular(d)
     if fd is None:
-        return d.reject("FILE_NOT_REGULAR", value=escaped(d.name), limit="it changed while being read")
+        d.reject("FILE_NOT_REGULAR", value=escaped(d.name), limit="it changed while being read")
+        return None
     asked = None
     try:
         if _new_and_within_lines(d, name, scan(fd, reader.limits.max_line_bytes if name.ext == "csv" else None),
@@ -157,7 +169,8 @@ def _answer(d: Delivery, asked: _Asked | None, reader: ReadingWorker) -> None:
     finally:
         os.close(asked.fd)
     if isinstance(received, Refusal):
-        return _refuse(d, received)
+        _refuse(d, received)
+        return None
     records.take(d, *received)
 
 
@@ -184,4 +197,4 @@ def _open_regular(d: Delivery) -> int | None:
 
 
 def _refuse(d: Delivery, refusal: Refusal) -> None:
-    d.reject(refusal.code, value=refusal.value, limit=refusal.limit)
+    d.refuse(refusal)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from contracts_schema.errors import message
+from pipeline.intake.limits import Refusal
 
 MAX_QUOTED = 60        # a delivered value in a file_error message is quoted, never echoed whole
 
@@ -23,6 +24,8 @@ class Delivery:
     seq: int | None = None
     sha256: str | None = None
     file_error: tuple[str, str] | None = None
+    file_error_line: int = 0  # the record the file error names (errors.csv's line_no); 0: the file or its header
+    file_error_parts: dict[str, str] = field(default_factory=dict)   # its value and limit, to say in a language
     frame: pl.DataFrame | None = None
     records: int = 0          # data rows read, also when the file is then rejected whole
 
@@ -30,14 +33,28 @@ class Delivery:
     def ok(self) -> bool:
         return self.file_error is None
 
-    def reject(self, code: str, **parts: object) -> None:
+    def reject(self, code: str, value: object = "", limit: object = "") -> None:
         """Reject the whole file with ``code``; its message quotes at most MAX_QUOTED characters
         of the value, so a hostile value never fills result.json."""
-        value = str(parts.get("value", ""))
-        if len(value) > MAX_QUOTED:
-            parts["value"] = value[:MAX_QUOTED] + "…"
-        self.file_error = (code, message(code, **parts))  # type: ignore[arg-type]
+        text = str(value)
+        quoted = text[:MAX_QUOTED] + "…" if len(text) > MAX_QUOTED else value
+        self.file_error = (code, message(code, value=quoted, limit=limit))
+        self.file_error_parts = {"value": str(quoted), "limit": str(limit)}
         self.frame = None
+
+    def refuse(self, refusal: Refusal) -> None:
+        """Reject the whole file with a refusal, whose value is our own sentence (numbers and
+        words, never a delivered value) and so is kept whole: a clerk reads it to the end."""
+        self.file_error = (refusal.code, message(refusal.code, value=refusal.value, limit=refusal.limit))
+        self.file_error_parts = {"value": refusal.value, "limit": refusal.limit}
+        self.file_error_line = refusal.line_no
+        self.frame = None
+
+    def file_error_in(self, language: str) -> tuple[str, str] | None:
+        """The file error (code, message) with its message in ``language`` (config ``language``)."""
+        if self.file_error is None:
+            return None
+        return self.file_error[0], message(self.file_error[0], **self.file_error_parts, language=language)
 
 
 @dataclass

@@ -27,6 +27,7 @@ import pyarrow.ipc as ipc
 
 from pipeline.intake.limits import ReadLimits, Refusal
 from pipeline.intake.names import printable
+from pipeline.ops.logs import fields
 
 log = logging.getLogger("cki")
 START_SECONDS = 120
@@ -91,9 +92,9 @@ class ReadingWorker:
         for attempt in (1, 2):
             if self._process is None:
                 self._start()
-            self._await_ready()
+            channel = self._await_ready()
             try:
-                socket.send_fds(self._channel, [request], [fd, into])
+                socket.send_fds(channel, [request], [fd, into])
                 return
             except OSError:
                 if attempt == 2:
@@ -109,7 +110,8 @@ class ReadingWorker:
                 return self._receive(ticket.answer)
         except WorkerLost as lost:
             log.warning("%s: the reader %s; the file is rejected and a fresh reader started",
-                        printable(ticket.name), lost.reason)
+                        printable(ticket.name), lost.reason,
+                        extra=fields("reader_lost", file=printable(ticket.name), code="FILE_UNREADABLE"))
             self._stop(kill=True)
             return Refusal("FILE_UNREADABLE", f"the reader {lost.reason}", "CSV" if ticket.ext == "csv" else "Parquet")
 
@@ -153,12 +155,12 @@ class ReadingWorker:
         theirs.close()
         self._channel, self._ready = ours, False
 
-    def _await_ready(self) -> None:
-        """The first request waits for the worker's imports; a worker that cannot start is a
-        failure of the program, not of a file."""
-        if self._ready:
-            return
+    def _await_ready(self) -> socket.socket:
+        """The channel to a worker that is ready. The first request waits for the worker's imports;
+        a worker that cannot start is a failure of the program, not of a file."""
         assert self._channel is not None
+        if self._ready:
+            return self._channel
         self._channel.settimeout(START_SECONDS)
         try:
             said = self._channel.recv(16)
@@ -168,6 +170,7 @@ class ReadingWorker:
         if said != b"ready":
             raise RuntimeError(f"the reading worker did not start ({self._ending()})")
         self._ready = True
+        return self._channel
 
     def _stop(self, kill: bool = False) -> None:
         """Close the channel (a worker between files then exits) and make sure the worker is gone."""

@@ -27,11 +27,13 @@ class ReadLimits:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a delivery was not read: a file-error code and the parts of its message."""
+    """Why a delivery was not read: a file-error code, the parts of its message, and the record
+    it failed on (errors.csv's ``line_no``: 0 when the file as a whole or its header is at fault)."""
 
     code: str
     value: str
     limit: str = ""
+    line_no: int = 0
 
 
 class Refused(Exception):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipeline.intake.delivery import Delivery
 from pipeline.intake.names import KIND_ORDER, looks_like_participant, parse, printable
+from pipeline.ops.logs import fields
 
 log = logging.getLogger("cki")
 STRAY = "_inbox"
@@ -50,10 +51,13 @@ def _stray(entry: os.DirEntry) -> Delivery:
     """An entry of inbox/ itself that is not a participant folder; logged, so the operator sees it."""
     if entry.is_symlink() and looks_like_participant(entry.name):
         log.warning("inbox/%s is a link, not a folder: not followed; rejected as FILE_NOT_REGULAR and the "
-                    "link itself moved to the archive", printable(entry.name))
+                    "link itself moved to the archive", printable(entry.name),
+                    extra=fields("stray", participant=printable(entry.name), file=printable(entry.name),
+                                 code="FILE_NOT_REGULAR"))
         return Delivery(Path(entry.path), entry.name, entry.name)
     log.warning("inbox/%s lies outside any participant folder: rejected and moved to the archive's "
-                "rejected/<run date>/%s/", printable(entry.name), STRAY)
+                "rejected/<run date>/%s/", printable(entry.name), STRAY,
+                extra=fields("stray", participant=STRAY, file=printable(entry.name), code="PARTICIPANT_UNKNOWN"))
     return Delivery(Path(entry.path), STRAY, entry.name)
 
 

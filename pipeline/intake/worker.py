@@ -72,7 +72,7 @@ def _serve(request: dict, file_fd: int, out_fd: int) -> None:
         os.close(file_fd)
     with os.fdopen(out_fd, "wb") as out:
         if isinstance(outcome, Refusal):
-            out.write(_line({"refusal": [outcome.code, outcome.value, outcome.limit]}))
+            out.write(_line({"refusal": [outcome.code, outcome.value, outcome.limit, outcome.line_no]}))
         else:
             _write_frame(out, *outcome)
 

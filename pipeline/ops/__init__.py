@@ -1,1 +1,1 @@
-"""Operating cki: the run report of a night and ``cki status``."""
+"""Operating cki: the run report of a night, ``cki status``, the log file and the progress display."""

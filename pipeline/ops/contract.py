@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from contracts_schema.mutation import PERSON_FIELDS
+from contracts_schema.columns import PERSON_FIELDS
 from pipeline.answers import recorded
 from pipeline.barometer.asof import open_arrears
 from pipeline.config import Config, today_in
@@ -25,17 +25,18 @@ from pipeline.erase import key_hash
 from pipeline.fsio import formula_safe
 from pipeline.intake.names import printable as shown  # escapes what a participant delivered
 from pipeline.register import Register, reading
+from pipeline.state import MT
 
-MT = pl.col("mutation_type")
 EVENT_COLUMNS = ["run_date", "run_id", "file", "line_no", "mutation_type", "event_date", "result",
                  "details", "findings"]
 DELIVERY_KINDS = ["MUT", "INIT"]
 CODE_FIELDS = (("arrears since", "arrears_since"), ("arrears amount", "arrears_amount"),
                ("written off", "written_off_amount"))
-LISTED_SCHEMA = {"line_no": pl.Int64(), "error_code": pl.String(), "severity": pl.String(), "field": pl.String(),
-                 "mutation_type": pl.String(), "event_date": pl.String(), "run_id": pl.String(), "file": pl.String()}
+LISTED_SCHEMA = pl.Schema({"line_no": pl.Int64(), "error_code": pl.String(), "severity": pl.String(),
+                           "field": pl.String(), "mutation_type": pl.String(), "event_date": pl.String(),
+                           "run_id": pl.String(), "file": pl.String()})
 LISTED_COLUMNS = list(LISTED_SCHEMA)[:6]          # read from errors.csv; the run and file come from the ledger
-NOTHING = {"state": None, "codes": [], "borrowers": []}      # no registration under the key
+NOTHING: dict[str, object] = {"state": None, "codes": [], "borrowers": []}      # no registration under the key
 
 
 def of(participant: str, number: str) -> pl.Expr:
@@ -57,7 +58,8 @@ def look_up(config: Config, participant: str, number: str, as_of: date | None) -
 
 def _report(config: Config, reg: Register, participant: str, number: str, as_of: date | None) -> dict:
     runs = reg.read("runs")
-    on = as_of or runs["run_date"].max() or today_in(config.settings.timezone)
+    last = runs["run_date"].max()
+    on = as_of or (last if isinstance(last, date) else today_in(config.settings.timezone))
     key = of(participant, number)
     current = reg.scan("contracts").filter(key).collect()
     return {"as_of": on, "register_version": reg.version, "last_run": reg.manifest.get("run_id"),
@@ -206,12 +208,16 @@ def purges(reg: Register, participant: str, number: str) -> pl.DataFrame:
             .select("reason", "purged_on", "run_id").sort("purged_on", "run_id").collect())
 
 
-def _plain(value: object) -> object:
+def _plain(report: dict) -> dict:
     """Dates as ISO text, all the way down (the report is printed as JSON too)."""
+    return {k: _plain_value(v) for k, v in report.items()}
+
+
+def _plain_value(value: object) -> object:
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return _plain(value)
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain_value(v) for v in value]
     return value.isoformat() if isinstance(value, date) else value
 
 

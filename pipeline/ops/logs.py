@@ -22,6 +22,7 @@ import logging
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -87,13 +88,15 @@ class DailyFile(logging.Handler):
 
     def __init__(self, folder: Path, formatter: JsonLines) -> None:
         super().__init__(logging.INFO)
-        self.folder, self.day, self.fd, self.failed = folder, None, -1, False
+        self.folder, self.fd, self.failed = folder, -1, False
+        self.day: date | None = None
+        self.lines = formatter          # ``formatter`` as the JsonLines it is: its ``moment`` names the file
         self.setFormatter(formatter)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = (self.format(record) + "\n").encode()
-            self.open(self.formatter.moment(record).date())     # type: ignore[union-attr]
+            self.open(self.lines.moment(record).date())
             os.write(self.fd, line)
         except Exception:
             self.handleError(record)
@@ -123,7 +126,7 @@ class DailyFile(logging.Handler):
         disk); said once, by the error's type, never with the record's arguments."""
         if not self.failed:
             self.failed = True
-            print(f"cki: cannot write the log file in {self.folder} ({sys.exc_info()[0].__name__}); "
+            print(f"cki: cannot write the log file in {self.folder} ({type(sys.exception()).__name__}); "
                   "logging to the terminal only", file=sys.stderr)
 
 
@@ -146,7 +149,7 @@ class _State:
     file: DailyFile | None = None
     level: int = logging.NOTSET
     zone: tzinfo | None = None
-    showwarning = None
+    showwarning: Callable[..., None] | None = None
 
 
 def setup(keep_file: bool, console: logging.Handler, display: bool) -> None:
@@ -164,8 +167,8 @@ def zone(name: str) -> None:
     """Stamp lines in the configured timezone from now on (every handler that has a zone)."""
     tz = ZoneInfo(name)
     for handler in {*logging.getLogger().handlers, _State.console}:
-        if handler is not None and hasattr(handler.formatter, "zone"):
-            handler.formatter.zone = tz     # type: ignore[union-attr]
+        if handler is not None and isinstance(handler.formatter, Stamped | JsonLines):
+            handler.formatter.zone = tz
     _State.zone = tz
 
 

@@ -17,14 +17,49 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from contracts_schema.words import DEFAULT_LANGUAGE
 from pipeline import fsio
 from pipeline.intake.names import printable as shown  # escapes what a participant named
+from pipeline.ops import progress
 from pipeline.outbox import BAROMETER, FileResult
 
 REPORT_VERSION = 1
 COUNTS = ("files", "records", "accepted", "rejected", "warnings")
 STAGES = {"recover": "recover", "intake_validate_apply": "intake+validate+apply", "retention": "retention",
           "consultation": "consultation", "barometers": "barometers", "commit": "commit", "publish": "publish"}
+# The summary's words in config ``language``; codes, stage names, file names and paths stay as they are.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"unchanged": "nothing new for {date}: the register is unchanged",
+           "run": "run {run_id} for {date}: {files} files",
+           "file": "{accepted:>7} accepted {rejected:>7} rejected {warnings:>5} warnings",
+           "participant": "participant", "files": "files", "records": "records", "accepted": "accepted",
+           "rejected": "rejected", "warnings": "warnings", "total": "total",
+           "by_code": "errors by code: ", "whole": "files rejected whole: ",
+           "consultation": "consultation: {requests} requests, {answered} answered: {found} found, {not_found} "
+                           "not found, {not_unique} not unique",
+           "retention": "retention: ", "contracts_purged": "contracts purged",
+           "contracts_deleted": "contracts deleted", "persons_erased": "persons erased",
+           "consultations_purged": "consultations purged", "return_files_expired": "return files expired",
+           "archive_days_purged": "archive days purged",
+           "took": "took {seconds:.1f} s ({stages}); peak memory {mib:,.0f} MiB",
+           "results": "results are in {outbox}/<participant>/", "report": "run report: {path}",
+           "barometers": "barometers produced for {dates}: {html} and the tables beside it"},
+    "nl": {"unchanged": "niets nieuws voor {date}: het register is ongewijzigd",
+           "run": "run {run_id} van {date}: {files} bestanden",
+           "file": "{accepted:>7} geaccepteerd {rejected:>7} afgewezen {warnings:>5} waarschuwingen",
+           "participant": "deelnemer", "files": "bestanden", "records": "records", "accepted": "geaccepteerd",
+           "rejected": "afgewezen", "warnings": "waarschuwingen", "total": "totaal",
+           "by_code": "fouten per code: ", "whole": "bestanden geheel afgewezen: ",
+           "consultation": "raadplegingen: {requests} verzoeken, {answered} beantwoord: {found} gevonden, "
+                           "{not_found} niet gevonden, {not_unique} niet eenduidig",
+           "retention": "bewaartermijnen: ", "contracts_purged": "contracten verwijderd",
+           "contracts_deleted": "contracten gewist (DELETE)", "persons_erased": "personen gewist",
+           "consultations_purged": "raadplegingen verwijderd", "return_files_expired": "retourbestanden verlopen",
+           "archive_days_purged": "archiefdagen",
+           "took": "duur {seconds:.1f} s ({stages}); piekgeheugen {mib:,.0f} MiB",
+           "results": "de resultaten staan in {outbox}/<deelnemer>/", "report": "runrapport: {path}",
+           "barometers": "barometers gemaakt voor {dates}: {html} en de tabellen ernaast"},
+}
 
 
 class Stopwatch:
@@ -36,9 +71,11 @@ class Stopwatch:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        """Time a stage; the progress display shows it, or a log line once it is done."""
         start = time.perf_counter()
         try:
-            yield
+            with progress.stage(name, STAGES.get(name, name)):
+                yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
@@ -103,17 +140,18 @@ class NightResult:
                 "barometer_dates": [d.isoformat() for d in self.barometer_dates],
                 "stages_seconds": {k: round(v, 3) for k, v in self.stage_seconds().items()}}
 
-    def summary(self, outbox: Path) -> str:
-        """The short human report ``cki run`` prints."""
+    def summary(self, outbox: Path, language: str = DEFAULT_LANGUAGE) -> str:
+        """The short human report ``cki run`` prints, in config ``language``."""
+        say = WORDS[language]
         if not self.committed:
-            lines = [f"nothing new for {self.run_date}: the register is unchanged"]
+            lines = [say["unchanged"].format(date=self.run_date)]
         else:
-            lines = [*_files_text(self), *_counts_text(self), f"results are in {outbox}/<participant>/"]
+            lines = [*_files_text(self, say), *_counts_text(self, say), say["results"].format(outbox=outbox)]
             if self.report is not None:
-                lines.append(f"run report: {self.report}")
+                lines.append(say["report"].format(path=self.report))
         if self.barometer_dates:
-            lines.append(f"barometers produced for {', '.join(map(str, self.barometer_dates))}: "
-                         f"{outbox / BAROMETER}/barometer.html and the tables beside it")
+            lines.append(say["barometers"].format(dates=", ".join(map(str, self.barometer_dates)),
+                                                  html=f"{outbox / BAROMETER}/barometer.html"))
         return "\n".join(lines) + "\n"
 
 
@@ -141,35 +179,34 @@ def _file_json(r: FileResult) -> dict:
             "errors_by_code": r.errors_by_code, "file_error": r.file_error[0] if r.file_error else None}
 
 
-def _files_text(result: NightResult) -> list[str]:
+def _files_text(result: NightResult, say: dict[str, str]) -> list[str]:
     """Today's table: one line per file."""
-    lines = [f"run {result.run_id} for {result.run_date}: {len(result.results)} files"]
+    lines = [say["run"].format(run_id=result.run_id, date=result.run_date, files=len(result.results))]
     for r in result.results:
         err = f"  {r.file_error[0]}" if r.file_error else ""
-        lines.append(f"  {shown(r.participant):<12} {shown(r.file):<40} {r.status:<8} {r.accepted:>7} accepted "
-                     f"{r.rejected:>7} rejected {r.warnings:>5} warnings{err}")
+        counts = say["file"].format(accepted=r.accepted, rejected=r.rejected, warnings=r.warnings)
+        lines.append(f"  {shown(r.participant):<12} {shown(r.file):<40} {r.status:<8} {counts}{err}")
     return lines
 
 
-def _counts_text(result: NightResult) -> list[str]:
+def _counts_text(result: NightResult, say: dict[str, str]) -> list[str]:
     """Per participant, errors by code, consultation, retention, stages and memory."""
-    width = {k: max(len(k), 7) for k in COUNTS}
-    lines = ["  " + f"{'participant':<12}" + "".join(f" {k:>{width[k]}}" for k in COUNTS)]
-    for name, c in {**result.by_participant(), "total": result.totals()}.items():
+    width = {k: max(len(say[k]), 7) for k in COUNTS}
+    lines = ["  " + f"{say['participant']:<12}" + "".join(f" {say[k]:>{width[k]}}" for k in COUNTS)]
+    for name, c in {**result.by_participant(), say["total"]: result.totals()}.items():
         lines.append("  " + f"{shown(name):<12}" + "".join(f" {c[k]:>{width[k]}}" for k in COUNTS))
     codes, whole = result.errors_by_code(), result.files_rejected_by_code()
     if codes:
-        lines.append("errors by code: " + _listed(codes))
+        lines.append(say["by_code"] + _listed(codes))
     if whole:
-        lines.append("files rejected whole: " + _listed(whole))
-    c = result.consultation
-    if c.get("requests"):
-        lines.append(f"consultation: {c['requests']} requests, {c['answered']} answered: {c['found']} found, "
-                     f"{c['not_found']} not found, {c['not_unique']} not unique")
+        lines.append(say["whole"] + _listed(whole))
+    if result.consultation.get("requests"):
+        lines.append(say["consultation"].format(**result.consultation))
     if any(result.retention.values()):
-        lines.append("retention: " + _listed({k.replace("_", " "): v for k, v in result.retention.items()}))
+        lines.append(say["retention"] + _listed({say.get(k, k.replace("_", " ")): v
+                                                  for k, v in result.retention.items()}))
     stages = ", ".join(f"{STAGES.get(k, k)} {v:.1f}" for k, v in result.stage_seconds().items())
-    lines.append(f"took {result.duration:.1f} s ({stages}); peak memory {result.peak_memory / 2**20:,.0f} MiB")
+    lines.append(say["took"].format(seconds=result.duration, stages=stages, mib=result.peak_memory / 2**20))
     return lines
 
 
