@@ -24,6 +24,13 @@ RETURN_FILES = {       # suffix after the answer's name → when it is written a
     ".answer_contracts.csv": "`RAAD`: one row per registration of a found person",
 }
 RETURN_SUFFIXES = tuple(RETURN_FILES)
+ERRORS_REASON_COLUMNS = ("line_no", "error_code", "severity", "field")   # what erasure leaves of a row
+ERASED_MESSAGE = {     # the message of an errors.csv row whose registration was erased since (decision 95)
+    "nl": "De registratie waar dit record over ging is sindsdien verwijderd (DELETE of bewaartermijn); "
+          "de gegevens van het record worden niet meer bewaard. De code zegt waarom het werd afgewezen.",
+    "en": "The registration this record was about has since been erased (DELETE or retention); the "
+          "record's data are no longer kept. The code says why it was rejected.",
+}
 FIRST_REPEAT = 2            # the second answer of a name is NAME.2
 OUTBOX_DAYS_DEFAULT = 90    # config.yaml `outbox_days`: the operator may set it (at least 1)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from contracts_schema.returns import ERASED_MESSAGE, ERRORS_REASON_COLUMNS
 from pipeline import answers, faults, fsio, spreadsheet
 from pipeline.erase import Erasure, key_hash
 from pipeline.register import DATA, Register
@@ -54,7 +55,7 @@ def plan(config, erasure: Erasure | None, run_id: str, held: pl.DataFrame, plan_
     deleted_tonight = [t for (owner, _), t in tonight.items() if owner in owners]
     deleted_tonight += [Path(t) for t in published if t.endswith(".errors.csv") and Path(t).parent.name in owners]
     files = [f for f in targets(config, deleted_tonight, erasure.deleted, where) if _kept(config, Path(f), run_id)]
-    return {"run_id": run_id, "files": files}
+    return {"run_id": run_id, "files": files, "language": config.settings.language}
 
 
 def _kept(config, path: Path, run_id: str) -> bool:
@@ -105,7 +106,7 @@ def carry_out(register_root: Path, plan: dict | None) -> None:
     for name in plan["files"]:
         path = Path(name)
         if path.is_file() and not path.is_symlink():
-            _scrub(path, erased, secret, plan["run_id"])
+            _scrub(path, erased, secret, plan["run_id"], plan.get("language", "nl"))
 
 
 def _read(path: Path) -> pl.DataFrame:
@@ -114,7 +115,7 @@ def _read(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, separator=";", infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
 
 
-def _scrub(path: Path, erased: pl.DataFrame, secret: str, run_id: str) -> None:
+def _scrub(path: Path, erased: pl.DataFrame, secret: str, run_id: str, language: str) -> None:
     try:
         rows = _read(path)
     except (OSError, pl.exceptions.PolarsError):
@@ -127,11 +128,25 @@ def _scrub(path: Path, erased: pl.DataFrame, secret: str, run_id: str) -> None:
     gone = rows.filter(hit)
     if gone.height == 0:
         return
-    kept = rows.filter(~hit).drop("_hash", "line_no_")
-    _write(path, kept)
+    if path.name.endswith(".errors.csv"):
+        _write_errors(path, _reasons_only(rows, hit, language).drop("_hash", "line_no_"))
+        faults.point("scrub_file")
+        return
+    _write(path, rows.filter(~hit).drop("_hash", "line_no_"))
     faults.point("scrub_file")
-    if not path.name.endswith(".errors.csv"):
-        _note(path, gone["line_no_"].to_list(), run_id)
+    _note(path, gone["line_no_"].to_list(), run_id)
+
+
+def _reasons_only(rows: pl.DataFrame, hit: pl.Expr, language: str) -> pl.DataFrame:
+    """An errors.csv row of an erased registration keeps why its line was rejected (line, code,
+    severity, field) and loses everything delivered, the contract number and the message (which
+    may quote a value) included: the clerk still reads a reason for every rejected line, and
+    nothing of the registration stays (decision 95)."""
+    erased = ERASED_MESSAGE.get(language, ERASED_MESSAGE["en"])
+    blank = [c for c in rows.columns if c not in (*ERRORS_REASON_COLUMNS, "message", "_hash", "line_no_")]
+    return rows.with_columns(
+        *(pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in blank),
+        pl.when(hit).then(pl.lit(erased)).otherwise(pl.col("message")).alias("message"))
 
 
 def _hash_of(owner: str, secret: str) -> pl.Expr:

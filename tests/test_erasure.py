@@ -61,6 +61,10 @@ def test_a_delete_leaves_nothing_readable_in_the_register_archive_or_outbox(ws: 
     assert ws.run(date(2026, 11, 7)) == 0
     assert holders(ws) == []
     assert ws.table("contracts")["contract_number"].to_list() == ["KEEP"]
+    assert ws.findings(bad) == {(1, "birth_date", "INVALID_TYPE")}    # the clerk still reads why line 1 failed
+    kept = ws.errors(bad).row(0, named=True)
+    assert kept["contract_number"] is None and kept["birth_surname"] is None   # but nothing of the record
+    assert ws.result(bad)["rejected"] == 1
     notes = list((ws.root / "archive").rglob("*.erased.json"))
     assert {n.name for n in notes} == {"BANK1_INIT_20261123_000001.csv.erased.json",
                                         "BANK1_MUT_20261123_000001.csv.erased.json",
