@@ -156,7 +156,7 @@ EN: dict[str, tuple[str, str, str, str]] = {
         "the record has none."),
     "ARREARS_TOO_EARLY": ("record", "arrears reported too early",
         "Arrears may be reported only when they have lasted the days the contract type sets.",
-        "[Arrears since {value}|These arrears] may be reported[ from {limit} on| only after the days the "
+        "[Arrears since {value}|These arrears] may be reported[ from {limit}| only after the days the "
         "contract type sets]."),
     "ARREARS_TOO_SMALL": ("record", "arrears amount too small",
         "The arrears amount is below the minimum of the contract type.",

@@ -13,6 +13,7 @@ from pipeline.errors import CkiError, DiskFull
 from pipeline.ops import logs, progress
 
 LONG_WORK = ("run", "schedule", "barometer")   # a progress display on a terminal, and the day's log file
+CONFIG_HELP = "the configuration file (default: config.yaml)"
 
 
 def _date(text: str) -> date:
@@ -22,39 +23,53 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD") from None
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml), as pip knows it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cki")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cki", description="Nightly batch processor of the credit register.")
+    parser.add_argument("--version", action="version", version=f"cki {_version()}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="one nightly run")
-    run.add_argument("--config", type=Path, default=Path("config.yaml"))
+    run.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     run.add_argument("--date", type=_date, help="run date (default: today, in the configured timezone)")
     val = sub.add_parser("validate", help="dry run of one delivery file: same checks, nothing applied")
-    val.add_argument("file", type=Path)
-    val.add_argument("--config", type=Path, default=Path("config.yaml"))
-    val.add_argument("--date", type=_date)
+    val.add_argument("file", type=Path, help="the delivery file to check, named as a delivery")
+    val.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
+    val.add_argument("--date", type=_date, help="the processing date to check against (default: today)")
     val.add_argument("--out", type=Path,
                      help="where to write the errors file, errors.xlsx beside it (default: beside the file)")
     sta = sub.add_parser("status", help="the last nights and the register's health; exit 1 when unhealthy")
-    sta.add_argument("--config", type=Path, default=Path("config.yaml"))
+    sta.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     sch = sub.add_parser("schedule", help="run every night on the configured cron")
-    sch.add_argument("--config", type=Path, default=Path("config.yaml"))
+    sch.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     demo = sub.add_parser("demo", help="make a small realistic workspace and run 16 months of nights, then one more")
-    demo.add_argument("--dir", type=Path, default=Path("cki-demo"))
-    demo.add_argument("--date", type=_date)
+    demo.add_argument("--dir", type=Path, default=Path("cki-demo"),
+                      help="the folder to make the demo workspace in (default: cki-demo)")
+    demo.add_argument("--date", type=_date, help="the demo night's date (default: today)")
     baro = sub.add_parser("barometer", help="(re)produce the barometers of one reference date")
     baro.add_argument("--peildatum", required=True, type=_date,
                       help="the reference date: the last day of a month or quarter (barometer.frequency)")
-    baro.add_argument("--config", type=Path, default=Path("config.yaml"))
-    sub.add_parser("file-format", help="print the file-format reference for participants")
+    baro.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
+    ff = sub.add_parser("file-format", help="print the file-format reference for participants")
+    ff.add_argument("--language", choices=["nl", "en"], default="en",
+                    help="en (default): docs/file-format.md; nl: docs/bestandsformaat.md")
     inz = sub.add_parser("inzage", help="a person's right of access: registrations and who consulted them")
     inz.add_argument("--surname", required=True, help="birth surname (a prefix may be written in it)")
     inz.add_argument("--prefix", help="surname prefix, e.g. 'van der'")
-    inz.add_argument("--initials", required=True)
-    inz.add_argument("--birth-date", required=True, type=_date)
-    inz.add_argument("--postcode")
-    inz.add_argument("--house-number", type=int)
-    inz.add_argument("--config", type=Path, default=Path("config.yaml"))
+    inz.add_argument("--initials", required=True, help="initials, e.g. 'J.P.'")
+    inz.add_argument("--birth-date", required=True, type=_date, help="birth date YYYY-MM-DD")
+    inz.add_argument("--postcode", help="postcode, e.g. 1011AB: with --house-number, tells apart namesakes")
+    inz.add_argument("--house-number", type=int, help="house number, with --postcode")
+    inz.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     inz.add_argument("--date", type=_date, help="the day of the request (default today)")
     inz.add_argument("--language", choices=["nl", "en"], help="the language of the text and the letter "
                                                               "(default: language in config.yaml)")
@@ -70,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("dir", type=Path, metavar="DIR", help="a new (or empty) folder; written whole, owner-only (0700)")
     exp.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
                      help="the register as it stood on this date (default: now)")
-    exp.add_argument("--config", type=Path, default=Path("config.yaml"))
+    exp.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     con = sub.add_parser("contract", help="a contract's state on a date and its history (file, line, run), "
                                           "for a dispute; exit 1 when the register holds no such contract")
     con.add_argument("participant", help="participant code, e.g. BANK1")
@@ -78,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     con.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
                      help="the date of the state (default: the last run's date)")
     con.add_argument("--json", action="store_true", help="the same as one JSON document")
-    con.add_argument("--config", type=Path, default=Path("config.yaml"))
+    con.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     return parser
 
 
@@ -150,7 +165,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "barometer":
         return commands.barometer(args.peildatum, args.config)
     if args.command == "file-format":
-        return commands.file_format()
+        return commands.file_format(args.language)
     return 2
 
 

@@ -94,10 +94,11 @@ def demo(folder: Path, run_date: date | None) -> int:
     return code
 
 
-def file_format() -> int:
+def file_format(language: str = "en") -> int:
+    """``cki file-format``: the participants' reference in English or Dutch."""
     from contracts_schema.reference import render
 
-    sys.stdout.write(render())
+    sys.stdout.write(render(language))
     return 0
 
 

@@ -46,16 +46,16 @@ def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tup
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {"what": "dry run of {file} against the register as last committed: nothing was applied",
-           "answer": "a night would answer {status}: {records} records, {accepted} would be accepted, "
-                     "{rejected} rejected, {warnings} warnings",
-           "whole": "a night would answer {status}: the file would be rejected whole",
+           "answer": "a night would answer {status}; records: {records}, accepted: {accepted}, rejected: "
+                     "{rejected}, warnings: {warnings}",
+           "whole": "a night would answer {status}; the file would be rejected whole:",
            "written": "errors file: {files}", "and": " and "},
     "nl": {"what": "proefverwerking van {file} tegen het register zoals het laatst is vastgelegd: er is niets "
                    "verwerkt",
-           "answer": "een nachtelijke verwerking zou antwoorden met {status}: {records} records, waarvan "
-                     "{accepted} geaccepteerd en {rejected} afgewezen, en {warnings} waarschuwingen",
-           "whole": "een nachtelijke verwerking zou antwoorden met {status}: het bestand zou in zijn geheel "
-                    "worden afgewezen",
+           "answer": "een nachtelijke verwerking zou antwoorden met {status}; records: {records}, geaccepteerd: "
+                     "{accepted}, afgewezen: {rejected}, waarschuwingen: {warnings}",
+           "whole": "een nachtelijke verwerking zou antwoorden met {status}; het bestand zou in zijn geheel "
+                    "worden afgewezen:",
            "written": "foutenbestand: {files}", "and": " en "},
 }
 

@@ -37,9 +37,10 @@ class Workspace:
     def __init__(self, root: Path, **settings: object) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
+        # messages in English: the tests read them (the product's default is nl, tests/test_languages.py)
         config = {"paths": {"inbox": "inbox", "outbox": "outbox", "register": "register", "archive": "archive"},
-                  "pc4_gemeente": "pc4.csv", "timezone": "Europe/Amsterdam", "late_records": "reject",
-                  "participants": PARTICIPANTS, **settings}
+                  "pc4_gemeente": "pc4.csv", "timezone": "Europe/Amsterdam", "language": "en",
+                  "late_records": "reject", "participants": PARTICIPANTS, **settings}
         self.config = root / "config.yaml"
         self.config.write_text(yaml.safe_dump(config, sort_keys=False))
         (root / "pc4.csv").write_text("pc4;gemeente_code;gemeente_name\n1011;GM0363;Amsterdam\n")

@@ -12,13 +12,16 @@ from contracts_schema.reference import render
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_file_format_reference_is_up_to_date() -> None:
-    """docs/file-format.md is what `cki file-format` prints; regenerate it when this fails."""
-    assert (ROOT / "docs" / "file-format.md").read_text() == render()
+@pytest.mark.parametrize(("doc", "language"), [("file-format.md", "en"), ("bestandsformaat.md", "nl")])
+def test_file_format_reference_is_up_to_date(doc: str, language: str) -> None:
+    """docs/file-format.md is what `cki file-format` prints, docs/bestandsformaat.md what
+    `cki file-format --language nl` prints; regenerate them when this fails."""
+    assert (ROOT / "docs" / doc).read_text() == render(language)
 
 
-def test_every_error_code_is_in_the_reference() -> None:
-    text = render()
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_every_error_code_is_in_the_reference(language: str) -> None:
+    text = render(language)
     assert all(f"`{e.code}`" in text for e in CATALOGUE)
 
 

@@ -61,7 +61,7 @@ def test_one_line_per_history_night_then_the_run_date(demo: tuple[Path, int, str
     for night in nights:
         mine = [line for line in lines if line.strip().startswith(night.isoformat())]
         assert len(mine) == 1 and "3 files" in mine[0] and " 0 rejected" in mine[0]
-    assert f"run 20261128-{MONTHS + 1:06d} for {RUN_DATE}: 8 files" in printed
+    assert f"run 20261128-{MONTHS + 1:06d} van {RUN_DATE}: 8 bestanden" in printed     # language: nl, the default
     assert "outbox/barometer/barometer.html" in printed and "errors.csv" in printed
 
 

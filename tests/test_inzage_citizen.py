@@ -82,7 +82,7 @@ def _nights(ws: Workspace) -> None:
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    ws = Workspace(tmp_path_factory.mktemp("inzage"), participants=LENDERS)
+    ws = Workspace(tmp_path_factory.mktemp("inzage"), participants=LENDERS, language="nl")   # the default's words
     _nights(ws)
     assert ws.table("consultations").height == 7          # OLD, K1, Q1, R1, R2, NOBODY, S1: all still kept
     return ws

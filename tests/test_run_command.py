@@ -114,7 +114,7 @@ def test_inzage_shows_registrations_and_who_consulted(ws: Workspace) -> None:
                  "initials": "H", "birth_date": "1980-05-17"}], kind="RAAD")
     assert ws.run() == 0
     args = ["inzage", "--surname", "van der berg", "--initials", "H.", "--birth-date", "1980-05-17",
-            "--config", str(ws.config), "--date", RUN_DATE.isoformat()]
+            "--config", str(ws.config), "--date", RUN_DATE.isoformat(), "--language", "nl"]
     proc = ws.cki(*args)
     assert proc.returncode == 0, proc.stderr
     assert "1. Aflopend krediet (AK)\n   Geregistreerd door:  Voorbeeldbank (bank)\n" in proc.stdout

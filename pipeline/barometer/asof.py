@@ -23,6 +23,7 @@ from contracts_schema.barometer import (
     RESIDUAL_DEBT_TYPES,
     UNKNOWN_GEMEENTE,
 )
+from contracts_schema.codes import CONTRACT_TYPE_CODES
 from pipeline.state import CONTRACT_KEY
 
 UNKNOWN_NAME = "Onbekend"
@@ -76,18 +77,30 @@ def fingerprinted(frame: pl.LazyFrame) -> pl.LazyFrame:
                               key.hash(seed=29).alias(FINGERPRINT[1])).drop(CONTRACT_KEY)
 
 
+def contract_type() -> pl.Expr:
+    """The position of ``contract_type`` among the contract type codes (one past the last for a
+    code that is none of them): an Enum lookup, so no type string is kept or compared again."""
+    return (pl.col("contract_type").cast(pl.Enum(CONTRACT_TYPE_CODES), strict=False).to_physical()
+            .cast(pl.UInt8).fill_null(len(CONTRACT_TYPE_CODES)).alias("type"))
+
+
+def _per_type(value: dict[str, int]) -> pl.Expr:
+    """``value`` of the contract's ``type`` (0 for a type it does not name)."""
+    table = [value.get(code, 0) for code in CONTRACT_TYPE_CODES] + [0]
+    return pl.lit(pl.Series(table, dtype=pl.UInt8)).gather(pl.col("type"))
+
+
 def contract_flags(on: date, consumer_types: list[str]) -> pl.Expr:
-    """The FLAGS of a running contract (``contract_type``, ``in_arrears``, ``arrears_since``): those
-    its type may set (a consumer credit: credit and arrears; HY: mortgage arrears; RH and RN:
-    residual debt), less the arrears it is not in (a mortgage's count from 3 calendar months after
-    ``arrears_since``). One lookup of the type string per contract."""
+    """The FLAGS of a running contract (``type``, ``in_arrears``, ``arrears_since``): those its type
+    may set (a consumer credit: credit and arrears; HY: mortgage arrears; RH and RN: residual
+    debt), less the arrears it is not in (a mortgage's count from 3 calendar months after
+    ``arrears_since``)."""
     may = {t: sum(bit for flag, bit in FLAGS.items() if t in _types_of(flag, consumer_types))
-           for t in {*consumer_types, *MORTGAGE_ARREARS_TYPES, *RESIDUAL_DEBT_TYPES}}
+           for t in CONTRACT_TYPE_CODES}
     long_ago = (pl.col("arrears_since").dt.offset_by(f"{MORTGAGE_ARREARS_MONTHS}mo") <= on).fill_null(False)
     arrears = pl.when(long_ago).then(FLAGS["arrears"] | FLAGS["mortgage_arrears_3m"]).otherwise(FLAGS["arrears"])
     state = FLAGS["credit"] | FLAGS["residual_debt"] | pl.when(pl.col("in_arrears")).then(arrears).otherwise(0)
-    return (pl.col("contract_type").replace_strict(may, default=0, return_dtype=pl.UInt8) & state
-            ).cast(pl.UInt8).alias("flags")
+    return (_per_type(may) & state).cast(pl.UInt8).alias("flags")
 
 
 def _types_of(flag: str, consumer_types: list[str]) -> tuple[str, ...]:
@@ -97,17 +110,16 @@ def _types_of(flag: str, consumer_types: list[str]) -> tuple[str, ...]:
 
 
 def consumer_kind(consumer_types: list[str]) -> pl.Expr:
-    """1 + the position of the contract's type among the consumer-credit types; 0 for others."""
+    """1 + the position of the contract's ``type`` among the consumer-credit types; 0 for others."""
     types = list(dict.fromkeys(consumer_types))
-    return pl.col("contract_type").replace_strict(types, list(range(1, len(types) + 1)), default=0,
-                                                  return_dtype=pl.UInt8).alias("kind")
+    return _per_type({t: i for i, t in enumerate(types, start=1)}).alias("kind")
 
 
 def contracts_on(tables: RegisterTables, on: date, consumer_types: list[str]) -> pl.LazyFrame:
     """The contracts running on ``on``: fingerprint, consumer kind and flags (one byte each)."""
     arrears = (open_arrears(fingerprinted(tables.codes), on, FINGERPRINT)   # a sort: in memory half the CPU
                .with_columns(pl.lit(True).alias("in_arrears")).collect(engine="in-memory"))
-    return (fingerprinted(tables.contracts.filter(running_on(on)).select(*CONTRACT_KEY, "contract_type"))
+    return (fingerprinted(tables.contracts.filter(running_on(on)).select(*CONTRACT_KEY, contract_type()))
             .join(arrears.lazy(), on=FINGERPRINT, how="left")
             .with_columns(pl.col("in_arrears").fill_null(False))
             .select(*FINGERPRINT, consumer_kind(consumer_types), contract_flags(on, consumer_types)))

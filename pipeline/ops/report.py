@@ -30,7 +30,7 @@ STAGES = {"recover": "recover", "intake_validate_apply": "intake+validate+apply"
 # The summary's words in config ``language``; codes, stage names, file names and paths stay as they are.
 WORDS: dict[str, dict[str, str]] = {
     "en": {"unchanged": "nothing new for {date}: the register is unchanged",
-           "run": "run {run_id} for {date}: {files} files",
+           "run": "run {run_id} for {date}: {files} files", "run_1": "run {run_id} for {date}: 1 file",
            "file": "{accepted:>7} accepted {rejected:>7} rejected {warnings:>5} warnings",
            "participant": "participant", "files": "files", "records": "records", "accepted": "accepted",
            "rejected": "rejected", "warnings": "warnings", "total": "total",
@@ -45,7 +45,7 @@ WORDS: dict[str, dict[str, str]] = {
            "results": "results are in {outbox}/<participant>/", "report": "run report: {path}",
            "barometers": "barometers produced for {dates}: {html} and the tables beside it"},
     "nl": {"unchanged": "niets nieuws voor {date}: het register is ongewijzigd",
-           "run": "run {run_id} van {date}: {files} bestanden",
+           "run": "run {run_id} van {date}: {files} bestanden", "run_1": "run {run_id} van {date}: 1 bestand",
            "file": "{accepted:>7} geaccepteerd {rejected:>7} afgewezen {warnings:>5} waarschuwingen",
            "participant": "deelnemer", "files": "bestanden", "records": "records", "accepted": "geaccepteerd",
            "rejected": "afgewezen", "warnings": "waarschuwingen", "total": "totaal",
@@ -181,7 +181,8 @@ def _file_json(r: FileResult) -> dict:
 
 def _files_text(result: NightResult, say: dict[str, str]) -> list[str]:
     """Today's table: one line per file."""
-    lines = [say["run"].format(run_id=result.run_id, date=result.run_date, files=len(result.results))]
+    files = len(result.results)
+    lines = [say["run_1" if files == 1 else "run"].format(run_id=result.run_id, date=result.run_date, files=files)]
     for r in result.results:
         err = f"  {r.file_error[0]}" if r.file_error else ""
         counts = say["file"].format(accepted=r.accepted, rejected=r.rejected, warnings=r.warnings)
