@@ -20,6 +20,7 @@ from itertools import product
 import polars as pl
 
 from contracts_schema.codes import MIN_WRITE_OFF, REPORTING_DEADLINE_DAYS, RETENTION_YEARS
+from contracts_schema.errors_nl import NL, PARTS
 from contracts_schema.words import DEFAULT_LANGUAGE, LANGUAGES
 
 SLOTS = ("field", "value", "limit")
@@ -47,15 +48,6 @@ class ErrorCode:
 
     def text(self, language: str) -> Text:
         return self.nl if language == "nl" else self.en
-
-    @property
-    def title(self) -> str:
-        return self.en.title
-
-    @property
-    def template(self) -> str:
-        """The English message with every part present (the reference's column)."""
-        return resolve(self.en.template, frozenset(SLOTS))
 
 
 _D = REPORTING_DEADLINE_DAYS
@@ -204,8 +196,6 @@ EN: dict[str, tuple[str, str, str, str]] = {
 
 
 def _catalogue() -> tuple[ErrorCode, ...]:
-    from contracts_schema.errors_nl import NL
-
     return tuple(ErrorCode(code, scope, Text(title, description, template), Text(*NL[code]))
                  for code, (scope, title, description, template) in EN.items())
 
@@ -231,10 +221,12 @@ def resolve(template: str, present: frozenset[str]) -> str:
 @cache
 def variants(language: str) -> pl.DataFrame:
     """Every code's template for each combination of present parts, for a join on the findings."""
-    rows = [{"error_code": e.code, **{f"has_{s}": has for s, has in zip(SLOTS, mask, strict=True)},
-             "template": resolve(e.text(language).template, frozenset(s for s, has in zip(SLOTS, mask, strict=True)
-                                                                      if has))}
-            for e in CATALOGUE for mask in product((False, True), repeat=3)]
+    rows = []
+    for e, mask in product(CATALOGUE, product((False, True), repeat=3)):
+        has = dict(zip(SLOTS, mask, strict=True))
+        present = frozenset(s for s in SLOTS if has[s])
+        rows.append({"error_code": e.code, **{f"has_{s}": has[s] for s in SLOTS},
+                     "template": resolve(e.text(language).template, present)})
     return pl.DataFrame(rows)
 
 
@@ -242,8 +234,6 @@ def localized(text: pl.Expr, language: str) -> pl.Expr:
     """The parts a rule wrote in English (a limit, our own value) in ``language``."""
     if language == "en":
         return text
-    from contracts_schema.errors_nl import PARTS
-
     for pattern, replacement in PARTS:
         text = text.str.replace_all(pattern, replacement)
     return text

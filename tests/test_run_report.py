@@ -144,4 +144,5 @@ def test_retention_counts(make_ws) -> None:
     (later,) = [p for p in (ws.root / "reports").iterdir() if p.name.startswith("2026-11-23")]
     assert json.loads(later.read_text())["retention"] == {
         "contracts_purged": 1, "contracts_deleted": 0, "persons_erased": 1, "consultations_purged": 1,
-        "return_files_expired": 6, "archive_days_purged": 1}
+        "return_files_expired": 8, "archive_days_purged": 1}
+    # INIT: result.json, errors.csv, errors.xlsx; RAAD: those three, answer.csv, answer_contracts.csv

@@ -1,11 +1,11 @@
-"""The register as it stood on a reference date: the running contracts and what they say (SPEC 7).
+"""The register as it stood on a reference date: the running contracts and what they count in (SPEC 7).
 
 A contract counts on date D when it had started (``start_date`` ≤ D) and had not ended
 (no ``actual_end_date``, or one after D): the bounds of its validity intervals. Its arrears on D
 are the A and H codes dated on or before D: open when an A is not followed by an H. A borrower
 counts from the ``valid_from`` of its link; a person lives at the address they were reported at
-last on or before D, and has the age they had on D (``pipeline/barometer/people.py``).
-Decision 39 says why the dated facts of the current rows are read instead of every closed version.
+last on or before D, and has the age they had on D (``people.py``). Decision 39 says why the
+dated facts of the current rows are read instead of every closed version.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pipeline.state import CONTRACT_KEY
 UNKNOWN_NAME = "Onbekend"
 FINGERPRINT = ["_key1", "_key2"]
 REPORT_ORDER = ["code_date", "run_id", "file", "line_no"]     # the order codes were reported in
-# what a running contract makes its borrowers count in, one bit each (decision 78)
+# what a running contract makes its borrowers count in: one bit each, or-ed per person (decision 78)
 FLAGS = {"credit": 1, "arrears": 2, "mortgage_arrears_3m": 4, "residual_debt": 8}
 
 
@@ -51,13 +51,13 @@ def running_on(on: date) -> pl.Expr:
 
 
 def open_arrears(codes: pl.LazyFrame, on: date, key: list[str] = CONTRACT_KEY) -> pl.LazyFrame:
-    """Per contract (``key``: its key or FINGERPRINT) with arrears open on ``on``: the
+    """Per contract (``key``: its key, or FINGERPRINT) with arrears open on ``on``: the
     ``arrears_since`` of the first A after its last H (a second A while arrears are open keeps the
     first one's date, decision 11).
 
     The A and H codes sorted by contract, then as reported: a row lies after its contract's last
-    H when the count of H rows so far equals that count at the contract's last row (a sort and
-    running counts; windows per contract cost three times as much)."""
+    H when the count of H rows so far equals that count at the contract's last row. A sort and
+    running counts cost a third of windows per contract."""
     starts = pl.any_horizontal(pl.col(k) != pl.col(k).shift(1) for k in key).fill_null(True)
     dated = (codes.filter(pl.col("code").is_in(["A", "H"]) & (pl.col("code_date") <= on))
              .select(*key, "code", *REPORT_ORDER, "arrears_since")
@@ -77,24 +77,24 @@ def fingerprinted(frame: pl.LazyFrame) -> pl.LazyFrame:
                               key.hash(seed=29).alias(FINGERPRINT[1])).drop(CONTRACT_KEY)
 
 
-def contract_type() -> pl.Expr:
-    """The position of ``contract_type`` among the contract type codes (one past the last for a
-    code that is none of them): an Enum lookup, so no type string is kept or compared again."""
+def type_index() -> pl.Expr:
+    """``contract_type`` as its position among the contract type codes (one past the last for
+    any other): one Enum lookup per contract, after which no type string is compared."""
     return (pl.col("contract_type").cast(pl.Enum(CONTRACT_TYPE_CODES), strict=False).to_physical()
             .cast(pl.UInt8).fill_null(len(CONTRACT_TYPE_CODES)).alias("type"))
 
 
 def _per_type(value: dict[str, int]) -> pl.Expr:
-    """``value`` of the contract's ``type`` (0 for a type it does not name)."""
+    """``value`` of the contract's ``type`` (``type_index``); 0 for a type it does not name."""
     table = [value.get(code, 0) for code in CONTRACT_TYPE_CODES] + [0]
     return pl.lit(pl.Series(table, dtype=pl.UInt8)).gather(pl.col("type"))
 
 
 def contract_flags(on: date, consumer_types: list[str]) -> pl.Expr:
-    """The FLAGS of a running contract (``type``, ``in_arrears``, ``arrears_since``): those its type
-    may set (a consumer credit: credit and arrears; HY: mortgage arrears; RH and RN: residual
-    debt), less the arrears it is not in (a mortgage's count from 3 calendar months after
-    ``arrears_since``)."""
+    """The FLAGS of a running contract (``type``, ``in_arrears``, ``arrears_since``): those its
+    type may set (a consumer credit: credit and arrears; HY: mortgage arrears; RH and RN:
+    residual debt), less the arrears it is not in (a mortgage's count from 3 calendar months
+    after ``arrears_since``)."""
     may = {t: sum(bit for flag, bit in FLAGS.items() if t in _types_of(flag, consumer_types))
            for t in CONTRACT_TYPE_CODES}
     long_ago = (pl.col("arrears_since").dt.offset_by(f"{MORTGAGE_ARREARS_MONTHS}mo") <= on).fill_null(False)
@@ -117,9 +117,9 @@ def consumer_kind(consumer_types: list[str]) -> pl.Expr:
 
 def contracts_on(tables: RegisterTables, on: date, consumer_types: list[str]) -> pl.LazyFrame:
     """The contracts running on ``on``: fingerprint, consumer kind and flags (one byte each)."""
-    arrears = (open_arrears(fingerprinted(tables.codes), on, FINGERPRINT)   # a sort: in memory half the CPU
+    arrears = (open_arrears(fingerprinted(tables.codes), on, FINGERPRINT)     # a sort: in memory, half the CPU
                .with_columns(pl.lit(True).alias("in_arrears")).collect(engine="in-memory"))
-    return (fingerprinted(tables.contracts.filter(running_on(on)).select(*CONTRACT_KEY, contract_type()))
+    return (fingerprinted(tables.contracts.filter(running_on(on)).select(*CONTRACT_KEY, type_index()))
             .join(arrears.lazy(), on=FINGERPRINT, how="left")
             .with_columns(pl.col("in_arrears").fill_null(False))
             .select(*FINGERPRINT, consumer_kind(consumer_types), contract_flags(on, consumer_types)))
@@ -128,7 +128,7 @@ def contracts_on(tables: RegisterTables, on: date, consumer_types: list[str]) ->
 def age_band_index(birth_date: pl.Expr, on: date) -> pl.Expr:
     """The position in AGE_BANDS of the age on ``on`` (SPEC 7): a band's first age is reached by
     those born on or before that many years before ``on`` (a 29 February birthday counts from
-    1 March). No birth date, or under 18 (only a correction can make one), counts as the first band."""
+    1 March). No birth date, or under 18 (only a correction can make one), is the first band."""
     reached = [(birth_date <= _years_before(on, lower)).fill_null(False) for lower in AGE_BAND_LOWER[1:]]
     return pl.sum_horizontal(reached).cast(pl.UInt8)
 
@@ -151,11 +151,3 @@ def gemeenten(pc4: pl.DataFrame) -> pl.DataFrame:
                                                                 maintain_order=True)
     unknown = pl.DataFrame({"gemeente_code": [UNKNOWN_GEMEENTE], "gemeente_name": [UNKNOWN_NAME]})
     return pl.concat([known.sort("gemeente_code"), unknown])
-
-
-def gemeente_of(cells: pl.LazyFrame, pc4: pl.DataFrame) -> pl.LazyFrame:
-    """``cells`` with the ``gemeente_code`` of their ``pc4`` (the pc4 table's first row of it),
-    ONBEKEND for a pc4 the table does not hold."""
-    lookup = pc4.select("pc4", "gemeente_code").unique("pc4", keep="first", maintain_order=True).lazy()
-    return (cells.join(lookup, on="pc4", how="left")
-            .with_columns(pl.col("gemeente_code").fill_null(UNKNOWN_GEMEENTE)))

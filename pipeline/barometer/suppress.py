@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.optimize import linprog
 
 from contracts_schema.barometer import SUBSETS, BarometerTable
 
@@ -110,7 +109,10 @@ def unprotected(grid: Grid):
 
 def interval(grid: Grid, cell: Cell) -> tuple[float, float]:
     """The least and the greatest value ``cell`` can have, given every visible cell, each
-    column's total and the subset relations: two linear programs (HiGHS)."""
+    column's total and the subset relations: two linear programs (HiGHS). SciPy is imported here,
+    when a date is counted: its 0.8 s import is no cost of a night that owes no date."""
+    from scipy.optimize import linprog
+
     variables = list(zip(*np.nonzero(grid.hidden), strict=True))
     index = {(int(i), int(j)): k for k, (i, j) in enumerate(variables)}
     a_eq, b_eq = _totals(grid, index)

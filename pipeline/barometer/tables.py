@@ -44,7 +44,6 @@ def compute(tables: RegisterTables, pc4: pl.DataFrame, on: date, consumer_types:
     """The seven tables of reference date ``on``, exact counts (nothing suppressed yet)."""
     kinds, flags = _contracts(tables, on, consumer_types)
     people = persons_on(tables, flags, pc4, on).lazy()
-    del flags
     plans = {**_national(people, kinds), **_by_key(people, kinds, pc4, consumer_types)}
     names = list(plans)
     frames = pl.collect_all([_shaped(n, plans[n], on) for n in names])
@@ -52,18 +51,20 @@ def compute(tables: RegisterTables, pc4: pl.DataFrame, on: date, consumer_types:
 
 
 def _contracts(tables: RegisterTables, on: date, consumer_types: list[str]) -> tuple[pl.LazyFrame, np.ndarray]:
-    """The running consumer credits per type, and per person id the flags of the running contracts
-    (the contracts themselves are let go before the persons are read)."""
+    """The running consumer credits per type, and per person id the flags of the running
+    contracts; the contracts themselves are let go before the persons are read."""
     contracts = contracts_on(tables, on, consumer_types).collect()
+    return _per_kind(contracts, consumer_types), person_flags(contracts, tables.borrowers, on)
+
+
+def _per_kind(contracts: pl.DataFrame, consumer_types: list[str]) -> pl.LazyFrame:
+    """Per consumer-credit type the running contracts and those in arrears."""
     types = list(dict.fromkeys(consumer_types))
     in_arrears = (pl.col("flags") & FLAGS["arrears"]) > 0
-    kinds = (contracts.lazy().filter(pl.col("kind") > 0).group_by("kind")
-             .agg(pl.len().alias("contracts"), in_arrears.sum().alias("contracts_in_arrears"))
-             .select(pl.col("kind").replace_strict(list(range(1, len(types) + 1)), types,
-                                                   return_dtype=pl.String).alias("contract_type"),
-                     *CONTRACT_COUNTS)
-             .collect().lazy())
-    return kinds, person_flags(contracts, tables.borrowers, on)
+    name = pl.col("kind").replace_strict(list(range(1, len(types) + 1)), types, return_dtype=pl.String)
+    return (contracts.lazy().filter(pl.col("kind") > 0).group_by("kind")
+            .agg(pl.len().alias("contracts"), in_arrears.sum().alias("contracts_in_arrears"))
+            .select(name.alias("contract_type"), *CONTRACT_COUNTS).collect().lazy())
 
 
 def _national(people: pl.LazyFrame, kinds: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
