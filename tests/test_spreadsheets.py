@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
+from contracts_schema.returns import ERASED_MESSAGE
 from pipeline import spreadsheet
 from pipeline.cli import main
 from pipeline.fsio import formula_safe, unquoted
@@ -138,8 +139,8 @@ def test_a_later_answer_gets_its_own_workbook_and_outbox_days_ends_them_all(make
 
 
 def test_an_erasure_rewrites_the_workbook_keeping_the_other_rows_as_delivered(ws: Workspace) -> None:
-    """A DELETE scrubs errors.csv of the contract's rows (decision 56); its workbook follows, and
-    the rows kept still show exactly what was delivered."""
+    """A DELETE scrubs errors.csv of the contract's data, keeping each line's reason (decisions 56,
+    95); its workbook follows, and the other rows still show exactly what was delivered."""
     ws.deliver([new("KEEP", event_date="2026-11-02"), new("GONE", event_date="2026-11-02")], kind="INIT")
     assert ws.run(date(2026, 11, 3)) == 0
     bad = ws.deliver([record("GONE", "CHANGE", event_date="2026-11-04", birth_date="1961-13-45"),
@@ -152,14 +153,16 @@ def test_an_erasure_rewrites_the_workbook_keeping_the_other_rows_as_delivered(ws
     ws.deliver([record("GONE", "DELETE", event_date="2026-11-06")])
     assert ws.run(date(2026, 11, 7)) == 0
     header, rows, types = read_book(book)
-    (kept,) = [dict(zip(header, r, strict=True)) for r in rows]
+    erased, kept = sorted((dict(zip(header, r, strict=True)) for r in rows), key=lambda r: r["line_no"])
+    assert erased == {**dict.fromkeys(header), "line_no": 1, "error_code": "INVALID_TYPE", "severity": "ERROR",
+                      "field": "birth_date", "message": ERASED_MESSAGE["en"]}     # the reason only (decision 95)
     assert "28-02-1990" in kept.pop("message")                       # in the configured language
     assert kept == {**dict.fromkeys(c for c in header if c != "message"), "line_no": 2, "contract_number": "KEEP",
                     "error_code": "INVALID_TYPE", "severity": "ERROR", "field": "birth_date",
                     "participant_code": "BANK1", "mutation_type": "CHANGE", "event_date": "2026-11-04",
                     "birth_date": "28-02-1990", "house_number_suffix": "=1+2"}
     assert all(kind in ("s", "n") for kinds in types for kind in kinds)
-    assert csv_rows(book.with_name(f"{_stem(bad)}.errors.csv"))["house_number_suffix"].to_list() == ["'=1+2"]
+    assert csv_rows(book.with_name(f"{_stem(bad)}.errors.csv"))["house_number_suffix"].to_list() == [None, "'=1+2"]
 
 
 def test_a_workbook_holds_at_most_max_rows_and_says_so(tmp_path: Path, monkeypatch) -> None:
