@@ -12,6 +12,7 @@ reference date the night owed (the last quarter end in [load date, night date)).
 Writes <workdir>/barometer_result.json: the figures per run, the targets met or not, how many
 reference dates the history holds, the national counts of D, whether the restatement published
 the same history the night did, and how many cells the gemeente and age tables suppress.
+With ``--stages`` it times ``compute``'s stages in its own process instead (bench/barometer_stages.py).
 """
 
 from __future__ import annotations
@@ -102,7 +103,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="the reference date (default: the last one the bench night owed)")
     parser.add_argument("--repeat", type=int, default=1, help="restate it this many times (default 1)")
     parser.add_argument("--cki", help="path of the cki command (default: on PATH or next to python)")
+    parser.add_argument("--stages", action="store_true",
+                        help="time compute's stages in this process instead, reading the register only")
     return parser.parse_args(argv)
+
+
+def show_stages(workdir: Path, peildatum: str) -> int:
+    """``--stages``: print and write (barometer_stages.json) where one date's CPU and memory go."""
+    from barometer_stages import stage_times
+
+    rows = stage_times(workdir / "run" / "config.yaml", dt.date.fromisoformat(peildatum))
+    (workdir / "barometer_stages.json").write_text(json.dumps({"peildatum": peildatum, "stages": rows}, indent=1),
+                                                   encoding="utf-8")
+    print(f"\n{'stage':<18} {'seconds':>9} {'CPU seconds':>12} {'peak RSS MB':>12}")
+    for r in rows:
+        print(f"{r['step']:<18} {r['seconds']:>9.2f} {r['cpu_seconds']:>12.2f} {r['peak_rss_mb']:>12}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     if cki is None:
         raise SystemExit("cki command not found (--cki PATH)")
     peildatum = args.peildatum.isoformat() if args.peildatum else default_peildatum(workdir)
+    if args.stages:
+        return show_stages(workdir, peildatum)
     before = snapshot(run)
     night_figures = figures(run, peildatum) if before else None
     warm_register(run)

@@ -95,7 +95,7 @@ def _next_to_hide(grid: Grid, column: int) -> Cell | None:
                       for i in np.flatnonzero(~grid.hidden[:, j])]
         if candidates:
             _, j, i = min(candidates)
-            return i, j
+            return int(i), j
     return None
 
 
