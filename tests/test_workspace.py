@@ -92,7 +92,7 @@ def test_a_night_runs_on_a_copy_of_the_repository_workspace(tmp_path: Path) -> N
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
     first = _cki(tmp_path, "run", "--date", "2026-11-22")
     assert first.returncode == 0, first.stderr
-    assert "run 20261122-000001 for 2026-11-22: 0 files" in first.stdout
+    assert "run 20261122-000001 van 2026-11-22: 0 bestanden" in first.stdout   # config.yaml: language nl
     ws = Workspace.__new__(Workspace)        # only its delivery helper: the config is the repository's
     ws.root, ws.seq = tmp_path, {}
     name = ws.deliver([new("C1"), new("C2", contract_type="RK", theoretical_end_date=None)])
