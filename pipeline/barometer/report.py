@@ -152,7 +152,8 @@ def _latest(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _header(national: pl.DataFrame) -> str:
-    first, last = national["peildatum"].min(), national["peildatum"].max()
+    dates: list[date] = national["peildatum"].to_list()
+    first, last = min(dates), max(dates)
     span = (f"{national.height} peildata, van {_label(first)} tot en met {_label(last)}"
             if national.height > 1 else f"1 peildatum: {_label(last)}")
     sub = f"Stand van het kredietregister op {span}. Uitleg van de begrippen staat onderaan de pagina."
@@ -320,7 +321,7 @@ def _age_intro() -> str:
 
 
 def _latest_label(*frames: pl.DataFrame) -> str:
-    return _label(max(f["peildatum"].max() for f in frames if not f.is_empty()))
+    return _label(max(d for f in frames for d in f["peildatum"].to_list()))
 
 
 def _age_panel(fig: go.Figure, frame: pl.DataFrame, column: str, col: int, color: str) -> None:
@@ -332,7 +333,7 @@ def _age_panel(fig: go.Figure, frame: pl.DataFrame, column: str, col: int, color
                              text=["onderdrukt"] * hidden.height, textposition="middle right",
                              textfont={"color": "#718096", "style": "italic"}, cliponaxis=False,
                              hovertemplate="%{y}: onderdrukt<extra></extra>"), row=1, col=col)
-    top = shown[column].max()
+    top = max(shown[column].to_list(), default=0)
     fig.update_xaxes(tickformat=",d", range=[0, (top or 1) * 1.22], row=1, col=col)
 
 
