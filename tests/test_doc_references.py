@@ -3,7 +3,8 @@
 A dotted name under ``pipeline`` or ``contracts_schema`` (a module, or a module's attribute) must
 resolve; a source or docs file name (``.py``, ``.md``, ``.toml``, ``.sh``) must exist beside the
 file that names it or from the repository's root. Runtime paths (``register/CURRENT``,
-``DIR/config.yaml``, ``*.parquet``) are not files of the repository and are not checked.
+``DIR/config.yaml``, ``*.parquet``) are not files of the repository and are not checked, nor are
+paths out of it (``../shared/…``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def _resolves(dotted: str) -> bool:
 
 
 def _exists(name: str, beside: Path) -> bool:
-    return (beside.parent / name).exists() or (ROOT / name).exists()
+    """A path out of the repository (``../shared/SPEC.md``, the team's shared documents) is not
+    the clone's to have: a plain clone has no ``../shared``, so it is not checked here."""
+    return name.startswith("../") or (beside.parent / name).exists() or (ROOT / name).exists()
 
 
 def _dead_in(text: str, path: Path) -> list[str]:
