@@ -65,7 +65,7 @@ def stage_times(config_path: Path, on: date) -> list[dict]:
     from pipeline.barometer import asof, people, produce
     from pipeline.barometer.tables import compute
     from pipeline.config import load_config, load_pc4
-    from pipeline.register import reading
+    from pipeline.register.store import reading
 
     config = load_config(config_path)
     pc4, types = load_pc4(config), list(config.settings.barometer.consumer_credit_types)

@@ -16,10 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.config import load_config
-from pipeline.consult import RegisterView
+from pipeline.consult.requests import RegisterView
 from pipeline.intake import Delivery
 from pipeline.night import consult
-from pipeline.register import Register
+from pipeline.register.store import Register
 
 WORKSPACE = Path(sys.argv[1])
 COPIES = int(sys.argv[2]) if len(sys.argv) > 2 else 11

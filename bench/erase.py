@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from run import find_cki, measure  # noqa: E402
 
-from pipeline.register import Register  # noqa: E402
+from pipeline.register.store import Register  # noqa: E402
 
 
 def purge_date(contracts: pl.DataFrame, share: float) -> dt.date:

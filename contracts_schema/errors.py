@@ -7,7 +7,7 @@ around it are an optional section ``[ ... {limit} ...]``, left out when a placeh
 empty, or ``[ ... {limit} ...|other words]``, which says ``other words`` then: no message ever
 holds a stray gap or a dangling word. The English texts are here, the Dutch ones (and the Dutch of
 the parts the rules fill in) in ``errors_nl``; ``message`` renders one in either language and
-``pipeline.findings`` renders a whole frame of findings the same way.
+``pipeline.rules.findings`` renders a whole frame of findings the same way.
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ def localized(text: pl.Expr, language: str) -> pl.Expr:
 
 def message(code: str, field: str = "", value: object = "", limit: object = "",
             language: str = DEFAULT_LANGUAGE) -> str:
-    """One message in Python (whole-file errors; records use ``pipeline.findings``, the same way)."""
+    """One message in Python (whole-file errors; records use ``pipeline.rules.findings``, the same way)."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}")
     parts = {"field": field, "value": str(value), "limit": str(limit)}

@@ -2,7 +2,7 @@
 
 ``FIELD_USE`` says per mutation type which fields are required and which may be present; every
 other non-empty field is ``FIELD_NOT_ALLOWED``. Rules that depend on the contract type or on
-the register's state are in ``pipeline.staterules`` and read the code tables in ``codes``.
+the register's state are in ``pipeline.rules.staterules`` and read the code tables in ``codes``.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pipeline.config import load_config, today_in
 from pipeline.night import run_night
-from pipeline.outbox import BAROMETER
-from pipeline.preflight import ready
+from pipeline.ops.preflight import ready
+from pipeline.outbox.returns import BAROMETER
 
 
 def run(config_path: Path, run_date: date | None) -> int:
@@ -107,8 +107,8 @@ def inzage(args) -> int:
     config.yaml's ``language``), as JSON for a machine, or as a printable letter (``--html``)."""
     import json
 
-    from pipeline.inzage import Person, inspect
-    from pipeline.inzage_text import as_text, letter
+    from pipeline.consult.inzage import Person, inspect
+    from pipeline.consult.inzage_text import as_text, letter
 
     config = ready(args.config)
     person = Person(args.surname, args.initials, args.birth_date, args.prefix, args.postcode, args.house_number)
@@ -118,7 +118,7 @@ def inzage(args) -> int:
         return 0
     doc = letter(report, args.language or config.settings.language)
     if args.html:
-        from pipeline.inzage_html import write_letter
+        from pipeline.consult.inzage_html import write_letter
 
         sys.stdout.write(write_letter(doc, args.html))
         return 0

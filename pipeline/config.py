@@ -75,7 +75,7 @@ class Limits(_Strict):
 class Outputs(_Strict):
     """Return files beyond those SPEC 4 names (decision 85)."""
 
-    errors_xlsx: bool = True        # NAME.errors.xlsx beside NAME.errors.csv (pipeline/spreadsheet.py)
+    errors_xlsx: bool = True        # NAME.errors.xlsx beside NAME.errors.csv (pipeline/outbox/spreadsheet.py)
 
 
 class Participant(_Strict):

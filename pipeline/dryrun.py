@@ -15,13 +15,14 @@ from datetime import date
 from pathlib import Path
 
 from contracts_schema.errors import BY_CODE
-from pipeline import fsio, spreadsheet
+from pipeline import fsio
 from pipeline.config import Config
 from pipeline.errors import CkiError
 from pipeline.intake import NAME_PATTERN, Delivery
 from pipeline.night import evaluate
-from pipeline.outbox import FileResult, return_name
-from pipeline.register import reading
+from pipeline.outbox import spreadsheet
+from pipeline.outbox.returns import FileResult, return_name
+from pipeline.register.store import reading
 
 
 def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tuple[FileResult, list[Path]]:

@@ -17,6 +17,9 @@ class RunLocked(CkiError):
     exit_code = 3
 
 
+class ManifestError(CkiError):
+    """``register/CURRENT`` cannot be read: damaged, or written by a newer cki (a later format version)."""
+
 
 class DiskFull(CkiError):
     """A write found the disk full. The register is as before the run, or, once the run has

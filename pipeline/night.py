@@ -15,26 +15,36 @@ import polars as pl
 
 from contracts_schema import mutation, request
 from contracts_schema.barometer import TABLES as BAROMETER_TABLES
-from pipeline import answers, erase, intake, publish, retention, scrub
+from pipeline import intake
+from pipeline.apply.mutations import EventSink, MutationNight, MutationOutcome, combine
 from pipeline.barometer import produce
 from pipeline.barometer.asof import RegisterTables
 from pipeline.barometer.calendar import check_restatable
 from pipeline.config import Config, load_pc4
-from pipeline.consult import Answers, RegisterView, answer, validate_requests
+from pipeline.consult.requests import Answers, RegisterView, answer, validate_requests
 from pipeline.errors import DiskFull
-from pipeline.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.intake import Delivery, Ledger
-from pipeline.mutations import EventSink, MutationNight, MutationOutcome, combine
 from pipeline.ops import progress, report
 from pipeline.ops.logs import fields, outcomes
 from pipeline.ops.report import NightResult, Stopwatch
-from pipeline.outbox import FileResult, errors_frame, file_error_frame, stage, stage_barometer, summarise
-from pipeline.register import PART, ROW, Register, Transaction, locked
-from pipeline.state import CONTRACT_KEY, HISTORY_SCHEMA
-from pipeline.validate import RunRules
+from pipeline.outbox import answers, publish, scrub
+from pipeline.outbox.returns import (
+    STAGING,
+    FileResult,
+    errors_frame,
+    file_error_frame,
+    stage,
+    stage_barometer,
+    summarise,
+)
+from pipeline.register import erase, retention
+from pipeline.register.manifest import Manifest, PublishPlan
+from pipeline.register.state import CONTRACT_KEY, HISTORY_SCHEMA
+from pipeline.register.store import PART, ROW, Register, Transaction, locked
+from pipeline.rules.findings import SCHEMA as FINDING_SCHEMA
+from pipeline.rules.validate import RunRules
 
 log = logging.getLogger("cki")
-STAGING = ".staging"
 STAGING_THREADS = 4
 
 
@@ -221,14 +231,14 @@ def consultation_counts(consulted: Consulted | None) -> dict[str, int]:
             **{s.lower(): int((status == s).sum()) for s in ("FOUND", "NOT_FOUND", "NOT_UNIQUE")}}
 
 
-def retention_counts(outcome: MutationOutcome, manifest: dict, archive_days: int) -> dict[str, int]:
+def retention_counts(outcome: MutationOutcome, manifest: Manifest, archive_days: int) -> dict[str, int]:
     """What tonight's retention (and its DELETEs) erased, and what the publication expired."""
     def height(frame: pl.DataFrame | None) -> int:
         return 0 if frame is None else frame.height
     return {"contracts_purged": height(outcome.expired), "contracts_deleted": height(outcome.erased),
             "persons_erased": height(outcome.erased_persons),
             "consultations_purged": outcome.consultations_purged,
-            "return_files_expired": len(manifest["publish"].get("expire", [])),
+            "return_files_expired": len(manifest.publish.expire) if manifest.publish else 0,
             "archive_days_purged": archive_days}
 
 
@@ -269,19 +279,19 @@ def restate_barometer(config: Config, peildatum: date, today: date) -> Barometer
                 tx.replace(name, frame)
             staging = config.outbox / STAGING / tx.run_id
             plan = _barometer_plan(config, staging, update)
-            manifest = tx.commit({"outbox": plan, "archive": [], "staging": str(staging)})
+            manifest = tx.commit(PublishPlan(outbox=plan, staging=staging))
         with clock.stage("publish"), after_the_commit():
             publish.carry_out(config.register, manifest)
             Register(config.register).clean()
         return update
 
 
-def _barometer_plan(config: Config, staging: Path, update: BarometerUpdate) -> list[list[str]]:
+def _barometer_plan(config: Config, staging: Path, update: BarometerUpdate) -> list[tuple[Path, Path]]:
     """Stage the history files and the report; the publication plan that moves them."""
     from pipeline.barometer.report import render_html
 
     html = render_html(update.history, config.settings.min_cell_size)
-    return [[str(staged), str(config.outbox / rel)] for staged, rel in stage_barometer(staging, update.history, html)]
+    return [(staged, config.outbox / rel) for staged, rel in stage_barometer(staging, update.history, html)]
 
 
 def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: date) -> MutationOutcome:
@@ -330,8 +340,8 @@ def _recover(config: Config) -> Register:
     """Finish a committed run's publishing, then delete what a crashed run left behind."""
     reg = Register(config.register)
     if publish.pending(config.register, reg.manifest):
-        log.info("finishing the publication of run %s", reg.manifest["run_id"],
-                 extra=fields("recover_publication", run_id=reg.manifest["run_id"]))
+        log.info("finishing the publication of run %s", reg.manifest.run_id,
+                 extra=fields("recover_publication", run_id=reg.manifest.run_id))
         with after_the_commit():
             publish.carry_out(config.register, reg.manifest)
     reg.clean(wait=False)       # the night's own clean, after its commit, waits for readers
@@ -355,7 +365,7 @@ def _write_night(tx: Transaction, run_id: str, run_date: date, per_file: list[Fi
 
 
 def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
-            outcome: MutationOutcome | None, barometers: BarometerUpdate | None, held: pl.DataFrame) -> dict:
+            outcome: MutationOutcome | None, barometers: BarometerUpdate | None, held: pl.DataFrame) -> Manifest:
     names, expire = _record_answers(config, tx, run_id, run_date, per_file)
     results = [f.result for f in per_file]
     tx.append("runs", pl.DataFrame([{"run_id": run_id, "run_date": run_date, "files": len(results),
@@ -363,28 +373,26 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_fi
                                      "accepted": sum(r.accepted for r in results)}]))
     staging = config.outbox / STAGING / run_id
     processed_at = datetime.now(UTC).isoformat(timespec="seconds")
-    plan_outbox, plan_archive = [], []
+    plan_outbox: list[tuple[Path, Path]] = []
+    plan_archive: list[tuple[Path, Path, str | None]] = []
     with ThreadPoolExecutor(max_workers=STAGING_THREADS) as pool:     # mostly fsync waits
         xlsx = config.settings.outputs.errors_xlsx
         staged_files = list(pool.map(lambda f, name: stage(staging, f.result, f.errors, processed_at, f.extra, name,
                                                            xlsx), per_file, names))
     for f, name, files in zip(per_file, names, staged_files, strict=True):
-        for staged, rel in files:
-            plan_outbox.append([str(staged), str(config.outbox / rel)])
-        plan_archive.append([str(f.delivery.path), str(_archive_path(config, f.delivery, run_date, name)),
-                             f.delivery.sha256])
+        plan_outbox += [(staged, config.outbox / rel) for staged, rel in files]
+        plan_archive.append((f.delivery.path, _archive_path(config, f.delivery, run_date, name), f.delivery.sha256))
     if barometers is not None:
         for name, frame in barometers.rows.items():
             tx.append(name, frame)
         plan_outbox += _barometer_plan(config, staging, barometers)
     erasure = outcome.erasure() if outcome is not None else None
     scrubbed = scrub.plan(config, erasure, run_id, held, plan_archive, [t for _, t in plan_outbox])
-    return tx.commit({"outbox": plan_outbox, "archive": plan_archive, "staging": str(staging), "expire": expire,
-                      "scrub": scrubbed})
+    return tx.commit(PublishPlan(plan_outbox, plan_archive, staging, expire, scrubbed))
 
 
 def _record_answers(config: Config, tx: Transaction, run_id: str, run_date: date,
-                    per_file: list[FileOutcome]) -> tuple[list[str], list[str]]:
+                    per_file: list[FileOutcome]) -> tuple[list[str], list[Path]]:
     """Name every delivery's answer (decision 50), record the names in the ledger, and list the
     return files that ``outbox_days`` ends tonight (decision 53): deleted by the publication."""
     ledger, legacy = answers.recorded(tx.register)
@@ -399,7 +407,8 @@ def _record_answers(config: Config, tx: Transaction, run_id: str, run_date: date
     else:
         tx.append("files", rows)
     dated = answers.dated(ledger, tx.register.read("runs"))
-    expire = retention.expired_answers(published, dated, config.outbox, run_date, config.settings.outbox_days)
+    expire = [Path(p) for p in retention.expired_answers(published, dated, config.outbox, run_date,
+                                                         config.settings.outbox_days)]
     if expire:
         log.info("retention: %d return files reach outbox_days", len(expire),
                  extra=fields("retention_return_files", count=len(expire)))

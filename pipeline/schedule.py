@@ -32,9 +32,9 @@ from apscheduler.triggers.cron import CronTrigger
 from pipeline import cron, fsio
 from pipeline.config import Config, Settings, load_config
 from pipeline.errors import CkiError, RunLocked
-from pipeline.locks import flocked
 from pipeline.ops.logs import fields
-from pipeline.register import reading
+from pipeline.register.locks import flocked
+from pipeline.register.store import reading
 
 log = logging.getLogger("cki")
 LOCK = ".schedule.lock"

@@ -87,7 +87,7 @@ class Workspace:
         return {(int(r["line_no"]), r["field"] or "", r["error_code"]) for r in frame.to_dicts()}
 
     def table(self, name: str) -> pl.DataFrame:
-        from pipeline.register import Register
+        from pipeline.register.store import Register
         return Register(self.root / "register").read(name)
 
     def on_disk(self, column: str, events: bool = False) -> set:

@@ -207,7 +207,7 @@ def test_a_crash_while_deleting_expired_answers_is_finished_by_the_next_run(make
 
 def test_the_ledger_says_where_each_delivery_is_archived(ws: Workspace) -> None:
     """An erasure that looks for archived copies finds them from the ledger's file and answer."""
-    from pipeline.answers import archive_names
+    from pipeline.outbox.answers import archive_names
 
     name = ws.deliver([new("C1")])
     assert ws.run(RUN_DATE) == 0

@@ -29,7 +29,7 @@ from pipeline.barometer.asof import (
 from pipeline.barometer.calendar import due, period_end
 from pipeline.barometer.people import person_flags
 from pipeline.barometer.suppress import protect
-from pipeline.state import CODES_SCHEMA
+from pipeline.register.state import CODES_SCHEMA
 from tests.barometer_audit import audit_date
 
 

@@ -71,7 +71,7 @@ def _by_person(ws: Workspace, name: str) -> pl.DataFrame:
 
 
 def _events(ws: Workspace) -> pl.DataFrame:
-    from pipeline.register import Register
+    from pipeline.register.store import Register
     return Register(ws.root / "register").scan_events().collect()
 
 

@@ -80,7 +80,7 @@ def test_orphan_files_of_a_crashed_run_are_deleted(tmp_path: Path) -> None:
     _crash(ws, "before_commit")
     data = tmp_path / "register" / "data"
     assert ws.run() == 0
-    from pipeline.register import Register
+    from pipeline.register.store import Register
     named = Register(tmp_path / "register").named_files()
     assert {p.name for p in data.iterdir()} == named
     shutil.rmtree(tmp_path / "outbox" / ".staging", ignore_errors=True)

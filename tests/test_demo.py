@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo_history import MONTHS, history_nights
-from pipeline.register import Register
+from pipeline.register.store import Register
 
 RUN_DATE = date(2026, 11, 28)
 HISTORY_PARTICIPANTS = ("BANK2", "KREDIET2", "LEASE2")

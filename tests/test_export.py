@@ -25,7 +25,7 @@ import polars as pl
 import pytest
 
 from pipeline.ops.snapshot import EVENTS_SCHEMA
-from pipeline.register import TABLE_SCHEMAS, Register
+from pipeline.register.store import TABLE_SCHEMAS, Register
 from tests.conftest import Workspace, new, record
 
 TABLES = ("contracts", "contract_history", "borrowers", "codes", "persons", "addresses", "events",

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.answers import archive_name
+from pipeline.outbox.answers import archive_name
 from tests.conftest import RUN_DATE, _stem, name_of, new, record
 
 NEXT_NIGHT = date(2026, 11, 24)

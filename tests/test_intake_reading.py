@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from contracts_schema import mutation, request
 from pipeline.config import Limits
 from pipeline.errors import ConfigError
-from pipeline.fieldchecks import field_findings
 from pipeline.intake import cells, names, parquettext, scan
 from pipeline.intake.limits import ReadLimits, Refused
-from pipeline.parse import to_typed
+from pipeline.rules.fieldchecks import field_findings
+from pipeline.rules.parse import to_typed
 from tests.conftest import Workspace
 
 # --- names -----------------------------------------------------------------------------------

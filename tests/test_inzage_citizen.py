@@ -21,8 +21,8 @@ import yaml
 
 from contracts_schema.words import euros, long_date, missing_words
 from pipeline.cli import main
-from pipeline.inzage import removal_date
-from pipeline.retention import expired_contracts
+from pipeline.consult.inzage import removal_date
+from pipeline.register.retention import expired_contracts
 from tests.conftest import PERSON, Workspace, new, record
 
 ON = date(2026, 11, 23)          # the day of the access request

@@ -24,9 +24,9 @@ from contracts_schema.errors import BY_CODE, CATALOGUE, EN, SLOTS, message, reso
 from contracts_schema.errors_nl import NL
 from contracts_schema.reference import ANSWER_COLUMNS, CONTRACT_COLUMNS
 from contracts_schema.reference_nl import CODE_MEANINGS, COLUMNS, REASONS, RETURN_FILES, TEXT
-from pipeline import consult
-from pipeline.findings import with_messages
+from pipeline.consult import requests
 from pipeline.intake import limits
+from pipeline.rules.findings import with_messages
 from tests.conftest import RUN_DATE, Workspace, new, record
 from tests.test_file_errors import write
 
@@ -92,7 +92,7 @@ def test_the_case_the_issue_names() -> None:
 
 
 def test_a_frame_of_findings_reads_as_message_says() -> None:
-    """pipeline.findings (vectorised) and contracts_schema.errors.message (one at a time) agree, for
+    """pipeline.rules.findings (vectorised) and contracts_schema.errors.message (one at a time) agree, for
     every code and every combination of empty parts, in both languages."""
     sample = {"field": "amount", "value": "X1", "limit": "for NEW"}
     masks = itertools.product((False, True), repeat=3)
@@ -328,7 +328,7 @@ def test_the_dutch_reference_covers_every_column_code_return_file_and_reason() -
 
 
 def test_the_reference_names_the_answer_columns_a_night_writes() -> None:
-    assert list(ANSWER_COLUMNS) == consult.ANSWER_COLUMNS and list(CONTRACT_COLUMNS) == consult.CONTRACT_COLUMNS
+    assert list(ANSWER_COLUMNS) == requests.ANSWER_COLUMNS and list(CONTRACT_COLUMNS) == requests.CONTRACT_COLUMNS
 
 
 def test_the_reference_shows_each_message_whole() -> None:

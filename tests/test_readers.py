@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import date, timedelta
 
-from pipeline.register import DATA, Register, reading
+from pipeline.register.store import DATA, Register, reading
 from tests.conftest import PERSON, Workspace, new, record
 
 START = date(2026, 11, 2)

@@ -659,7 +659,7 @@ def test_delete_erases_every_trace(ws):
     """A DELETE'd registration is physically gone: no contract, borrower, code or earlier event
     (only the DELETE itself, without personal data), and no person or address that only it
     referred to."""
-    from pipeline.register import Register
+    from pipeline.register.store import Register
 
     name, _ = deliver_and_run(ws, [record("C1", "DELETE")],
                               setup=[ak("C1", **PERSON2), code("C1", "2", event_date="2026-06-01"), ak("C2")])

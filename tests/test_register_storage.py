@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from pipeline.register import MAX_PARTS
+from pipeline.register.store import MAX_PARTS
 from tests.conftest import PERSON, new, record
 
 SETUP = date(2026, 11, 2)
@@ -98,7 +98,7 @@ def test_rows_changed_in_every_chunk_keep_only_their_latest_version() -> None:
     """Tonight's rows in memory: a person changed in chunk after chunk (an initial load re-touches
     a borrower in every chunk that holds one of their contracts) has one live row, the latest,
     however many dead rows, compactions and segment merges lie behind it."""
-    from pipeline.tonight import KeyedTable, hashed_keys
+    from pipeline.apply.tonight import KeyedTable, hashed_keys
 
     table = KeyedTable(pl.DataFrame({"person_id": [1, 2, 3], "v": [0, 0, 0]}), ["person_id"])
     for chunk in range(1, 120):

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from pipeline.barometer.asof import open_arrears
-from pipeline.plausibility import plausibility_findings
-from pipeline.validate import age_on
+from pipeline.rules.plausibility import plausibility_findings
+from pipeline.rules.validate import age_on
 
 
 def _names(field: str, values: list[str]) -> pl.LazyFrame:

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline import cron, publish, schedule
+from pipeline import cron, schedule
 from pipeline.config import load_config
-from pipeline.register import Register
+from pipeline.outbox import publish
+from pipeline.register.store import Register
 from tests.conftest import Workspace, new
 
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -17,9 +17,9 @@ import openpyxl
 import polars as pl
 
 from contracts_schema.returns import ERASED_MESSAGE
-from pipeline import spreadsheet
 from pipeline.cli import main
 from pipeline.fsio import formula_safe, unquoted
+from pipeline.outbox import spreadsheet
 from tests.conftest import RUN_DATE, Workspace, _stem, new, record
 from tests.test_consultation import ask, person
 

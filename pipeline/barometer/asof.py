@@ -24,7 +24,7 @@ from contracts_schema.barometer import (
     UNKNOWN_GEMEENTE,
 )
 from contracts_schema.codes import CONTRACT_TYPE_CODES
-from pipeline.state import CONTRACT_KEY
+from pipeline.register.state import CONTRACT_KEY
 
 UNKNOWN_NAME = "Onbekend"
 FINGERPRINT = ["_key1", "_key2"]

@@ -17,7 +17,7 @@ import polars as pl
 
 from contracts_schema.barometer import AGE_BANDS, UNKNOWN_GEMEENTE
 from pipeline.barometer.asof import FINGERPRINT, FLAGS, RegisterTables, age_band_index, age_band_name, fingerprinted
-from pipeline.state import CONTRACT_KEY
+from pipeline.register.state import CONTRACT_KEY
 
 DAY_OFFSET = 1 << 20          # days since 1970 made positive for any date a register holds
 ROW_SPAN = 1 << 32            # more rows than an addresses table holds

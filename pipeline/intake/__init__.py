@@ -1,5 +1,11 @@
 """Intake: find the night's deliveries, run every whole-file check of SPEC 4.1, read the records.
 
+In: the inbox, config.yaml's participants and limits, and the ledger of files already processed.
+Out: one ``Delivery`` per file, in delivery order: its records as text with ``line_no``, or the
+file error that rejects it whole. Called by the night and the dry run; ``apply`` and ``outbox``
+take the ``Delivery``, ``ops`` the printable names. Imports ``pipeline.config`` and
+``pipeline.ops.logs``.
+
 The modules, one job each:
 
 - ``names``      SPEC 3.1 names, read strictly; names made safe to print

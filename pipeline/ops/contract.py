@@ -1,7 +1,7 @@
 """``cki contract PARTICIPANT NUMBER``: one contract's state on a date and its history, for an
 operator answering a dispute (SPEC 6, 8; decisions 76, 77).
 
-Read-only, from one committed version kept whole under the readers' lock (``register.reading``).
+Read-only, from one committed version kept whole under the readers' lock (``pipeline.register.store.reading``).
 The state on a date is read as the barometers read it (decision 39): whether the contract ran
 from its dated facts (start, actual end), its arrears from the A and H codes dated on or before
 it, its terms (type, amount, theoretical end, code 5) from the validity interval that holds the
@@ -18,14 +18,14 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema.columns import PERSON_FIELDS
-from pipeline.answers import recorded
 from pipeline.barometer.asof import open_arrears
 from pipeline.config import Config, today_in
-from pipeline.erase import key_hash
 from pipeline.fsio import formula_safe
 from pipeline.intake.names import printable as shown  # escapes what a participant delivered
-from pipeline.register import Register, reading
-from pipeline.state import MT
+from pipeline.outbox.answers import recorded
+from pipeline.register.erase import key_hash
+from pipeline.register.state import MT
+from pipeline.register.store import Register, reading
 
 EVENT_COLUMNS = ["run_date", "run_id", "file", "line_no", "mutation_type", "event_date", "result",
                  "details", "findings"]
@@ -62,7 +62,7 @@ def _report(config: Config, reg: Register, participant: str, number: str, as_of:
     on = as_of or (last if isinstance(last, date) else today_in(config.settings.timezone))
     key = of(participant, number)
     current = reg.scan("contracts").filter(key).collect()
-    return {"as_of": on, "register_version": reg.version, "last_run": reg.manifest.get("run_id"),
+    return {"as_of": on, "register_version": reg.version, "last_run": reg.manifest.run_id,
             "registered": current.height > 0, **(state_on(reg, key, current, on) if current.height else NOTHING),
             "events": history(config, reg, participant, number, runs).to_dicts(),
             "purges": purges(reg, participant, number).to_dicts(), "outbox_days": config.settings.outbox_days}

@@ -1,6 +1,6 @@
 """``cki export DIR [--as-of DATE]``: one committed version of the register as plain Parquet.
 
-The register's own files are parts minus dead rows (``pipeline.register``): read as plain Parquet
+The register's own files are parts minus dead rows (``pipeline.register.store``): read as plain Parquet
 they count superseded rows. The export writes each table's live rows (``snapshot``), Hive-
 partitioned by participant where a table has one, so DuckDB, Spark or Trino read it as it is.
 It reads under the readers' shared lock (a night's clean waits for it), writes into a temporary
@@ -26,7 +26,7 @@ from pipeline import fsio
 from pipeline.config import Config
 from pipeline.errors import CkiError, DiskFull
 from pipeline.ops import snapshot
-from pipeline.register import Register, reading
+from pipeline.register.store import Register, reading
 
 MANIFEST = "_export.json"
 FORMAT = "parquet, hive-partitioned by participant_code where a table has one"
@@ -114,7 +114,7 @@ def _write(reg: Register, tmp: Path, as_of: date | None) -> dict:
         frame = snapshot.table(reg, name) if as_of is None else snapshot.table_on(reg, name, as_of)
         tables[name] = _write_table(frame, tmp / name, name in snapshot.PARTITIONED)
     manifest = {"as_of": as_of.isoformat() if as_of else None, "register_version": reg.version,
-                "run_id": reg.manifest.get("run_id"), "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "run_id": reg.manifest.run_id, "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "format": FORMAT, "tables": tables}
     fsio.write_json(tmp / MANIFEST, manifest)
     return manifest

@@ -21,7 +21,7 @@ from contracts_schema.words import DEFAULT_LANGUAGE
 from pipeline import fsio
 from pipeline.intake.names import printable as shown  # escapes what a participant named
 from pipeline.ops import progress
-from pipeline.outbox import BAROMETER, FileResult
+from pipeline.outbox.returns import BAROMETER, FileResult
 
 REPORT_VERSION = 1
 COUNTS = ("files", "records", "accepted", "rejected", "warnings")

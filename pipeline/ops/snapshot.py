@@ -14,8 +14,8 @@ import polars as pl
 
 from contracts_schema.mutation import COLUMNS
 from pipeline.barometer.asof import open_arrears
-from pipeline.register import TABLE_SCHEMAS, Register
-from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA
+from pipeline.register.state import CONTRACT_KEY, CONTRACTS_SCHEMA
+from pipeline.register.store import TABLE_SCHEMAS, Register
 
 # the tables an analyst or engine gets; not the ledger (files, runs), the purge manifest (keyed
 # hashes, useless without the secret) or the barometer history (published in outbox/barometer)

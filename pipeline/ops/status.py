@@ -1,8 +1,8 @@
 """``cki status``: the last nights, the register's size and health, and the next scheduled run.
 
 For a monitoring system: healthy is exit 0; otherwise one line per problem and exit 1. It reads
-one committed version under the readers' shared lock (``register.reading``) and never takes the
-run lock, so a probe can neither block a night nor be mistaken for one; a night that runs
+one committed version under the readers' shared lock (``pipeline.register.store.reading``) and
+never takes the run lock, so a probe can neither block a night nor be mistaken for one; a night that runs
 meanwhile is seen in ``/proc/locks`` (decision 64).
 """
 
@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from pipeline import publish
 from pipeline.config import Config
+from pipeline.errors import ManifestError
 from pipeline.intake.names import printable as shown
-from pipeline.night import STAGING
-from pipeline.register import DATA, Register, reading
+from pipeline.outbox import publish
+from pipeline.outbox.returns import STAGING
+from pipeline.register import manifest
+from pipeline.register.store import DATA, Register, reading
 
 NIGHTS = 7             # the last nights shown
 MAX_LINES = 20         # problems of one kind listed before "and N more"
@@ -71,7 +73,7 @@ def _look(config: Config, now: datetime | None, running: bool) -> Status:
     manifest_problem = _manifest_problem(root)
     if manifest_problem:
         out.problems.append(manifest_problem)
-    elif (root / "CURRENT").exists():
+    elif (root / manifest.CURRENT).exists():
         with reading(root) as reg:
             _inspect(config, reg, running, out)
     else:
@@ -85,17 +87,12 @@ def _look(config: Config, now: datetime | None, running: bool) -> Status:
 
 
 def _manifest_problem(root: Path) -> str | None:
-    """Why ``register/CURRENT`` cannot be read as a manifest, if it cannot."""
-    current = root / "CURRENT"
-    if not current.exists():
-        return None
+    """Why ``register/CURRENT`` cannot be read as a manifest (damaged, or of a newer cki), if it cannot."""
     try:
-        manifest = json.loads(current.read_text())
-        ok = isinstance(manifest["tables"], dict) and isinstance(manifest["events"], list)
-        int(manifest["version"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return f"register/CURRENT is unreadable ({type(exc).__name__}): restore it from a backup"
-    return None if ok else "register/CURRENT is unreadable (not a manifest): restore it from a backup"
+        manifest.read(root)
+    except ManifestError as exc:
+        return str(exc)
+    return None
 
 
 def _inspect(config: Config, reg: Register, running: bool, out: Status) -> None:
@@ -108,11 +105,11 @@ def _inspect(config: Config, reg: Register, running: bool, out: Status) -> None:
         out.problems += _leftovers(reg.root, set(), "register", only_tmp=True)
         out.pending = publish.pending(reg.root, reg.manifest)
         if out.pending:
-            out.problems.append(f"the publication of run {reg.manifest['run_id']} is pending (the run stopped "
+            out.problems.append(f"the publication of run {reg.manifest.run_id} is pending (the run stopped "
                                 "after its commit): the next cki run finishes it")
-    out.notes.append(f"register {reg.root}: version {reg.version}, last run {reg.manifest.get('run_id')}")
-    broken = {name for name, parts in reg.manifest["tables"].items() if set(parts) & set(missing)}
-    if set(reg.manifest["events"]) & set(missing):
+    out.notes.append(f"register {reg.root}: version {reg.version}, last run {reg.manifest.run_id}")
+    broken = {name for name, parts in reg.manifest.tables.items() if set(parts) & set(missing)}
+    if set(reg.manifest.events) & set(missing):
         broken.add("events")
     try:
         if not broken & {"runs", "files"}:
@@ -169,8 +166,8 @@ def register_size(reg: Register, broken: set[str]) -> list[str]:
             return "?"
         frame = reg.scan_events() if name == "events" else reg.scan(name)
         return f"{frame.select(pl.len()).collect().item() if frame is not None else 0:,}"
-    parts = {name: len(p) for name, p in sorted(reg.manifest["tables"].items())}
-    parts["events"] = len(reg.manifest["events"])
+    parts = {name: len(p) for name, p in sorted(reg.manifest.tables.items())}
+    parts["events"] = len(reg.manifest.events)
     files = [reg.root / DATA / n for n in reg.named_files()]
     on_disk = sum(f.stat().st_size for f in files if f.exists())
     return ["size: " + ", ".join(f"{rows(name)} {name}" for name in SIZE_TABLES)

@@ -20,8 +20,8 @@ import polars as pl
 
 from contracts_schema.returns import DELIVERY_EXTENSIONS, RETURN_SUFFIXES, candidates
 from pipeline.intake import Delivery
-from pipeline.outbox import BAROMETER
-from pipeline.register import Register
+from pipeline.outbox.returns import BAROMETER
+from pipeline.register.store import Register
 
 RETURN_FILE = "(?s)^(.+)(" + "|".join(re.escape(s) for s in RETURN_SUFFIXES) + ")$"
 DELIVERY_FILE = "(?s)^(.+)(" + "|".join(re.escape(e) for e in DELIVERY_EXTENSIONS) + ")$"

@@ -1,7 +1,7 @@
-"""The access report in plain words: the facts ``pipeline.inzage`` gathered, as a letter to the person.
+"""The access report in plain words: the facts ``pipeline.consult.inzage`` gathered, as a letter to the person.
 
 ``letter`` turns the report into a ``Letter`` (sentences and label/value pairs in ``nl`` or
-``en``); ``as_text`` prints it for the terminal and ``pipeline.inzage_html`` lays the same
+``en``); ``as_text`` prints it for the terminal and ``pipeline.consult.inzage_html`` lays the same
 letter out for paper, so both forms always hold the same facts. The vocabulary (contract
 types, codes, categories, purposes, months) is ``contracts_schema.words``; the letter's own
 sentences are ``PHRASES`` below. A person's registrations are a handful: plain loops suffice.
@@ -27,7 +27,7 @@ from contracts_schema.words import (
     euros,
     long_date,
 )
-from pipeline.retention import consultation_cutoff
+from pipeline.register.retention import consultation_cutoff
 
 PHRASES: dict[str, dict[str, str]] = {
     "nl": {

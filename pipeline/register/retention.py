@@ -1,7 +1,7 @@
 """Retention (SPEC 1): what the run date ends is physically removed.
 
 Which contracts reach 5 years after their actual end date (the erasure itself, of their rows and
-of persons nothing refers to any more, is ``pipeline.erase``'s), when consultation records reach
+of persons nothing refers to any more, is ``pipeline.register.erase``'s), when consultation records reach
 12 months, and which archived deliveries and participants' return files reach ``archive_days``
 and ``outbox_days``.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema.codes import CONSULTATION_RETENTION_MONTHS, RETENTION_YEARS
-from pipeline.state import CONTRACT_KEY
+from pipeline.register.state import CONTRACT_KEY
 
 
 def expired_contracts(contracts: pl.LazyFrame, run_date: date) -> pl.DataFrame:

@@ -3,7 +3,7 @@
 Finds the person with the same matching as a consultation; gathers every registration in full,
 with the participant's name, its codes, how many borrowers it has and when retention removes it,
 and the consultations of the last 12 months, one per request answered. This module gathers the
-facts as plain data (the ``--json`` form); ``pipeline.inzage_text`` words them for the person.
+facts as plain data (the ``--json`` form); ``pipeline.consult.inzage_text`` words them for the person.
 Nothing of it is logged.
 """
 
@@ -16,10 +16,10 @@ import polars as pl
 
 from contracts_schema.codes import RETENTION_YEARS
 from pipeline.config import Config
-from pipeline.consult import RegisterView, codes_text, match_persons, rows_of_contracts
-from pipeline.register import Register, reading
-from pipeline.retention import consultation_cutoff
-from pipeline.state import CONTRACT_KEY
+from pipeline.consult.requests import RegisterView, codes_text, match_persons, rows_of_contracts
+from pipeline.register.retention import consultation_cutoff
+from pipeline.register.state import CONTRACT_KEY
+from pipeline.register.store import Register, reading
 
 # One consultation event is one request answered: the log holds a row per request (SPEC 5.1),
 # and two requests of one lender on one day are two events (decision 88).

@@ -14,28 +14,35 @@ import polars.selectors as cs
 
 from contracts_schema import mutation
 from contracts_schema.columns import PERSON_FIELDS
-from pipeline.apply import Applied, apply_records, same_contract_as
-from pipeline.erase import Erasure, no_keys, purged_as_expired
-from pipeline.findings import SCHEMA as FINDING_SCHEMA
-from pipeline.findings import one_per_cell
-from pipeline.intake import Delivery
-from pipeline.nightpersons import NightPersons, ScratchSink
-from pipeline.normalize import with_match_keys
-from pipeline.ops import progress
-from pipeline.ops.logs import fields
-from pipeline.parse import BAD_PREFIX, to_typed
-from pipeline.persons import (
-    ADDRESSES_SCHEMA,
+from pipeline.apply.nightpersons import NightPersons, ScratchSink
+from pipeline.apply.persons import (
     MATCH,
-    PERSONS_SCHEMA,
     attach,
     id_bucket,
     reported_addresses,
 )
-from pipeline.register import DATA, PART, ROW, Register
-from pipeline.state import CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, LINE, MT, STATE_COLUMNS
-from pipeline.tonight import KeyedTable, PartSink, StoredTable, hashed_keys, touch_all
-from pipeline.validate import RunRules, record_findings
+from pipeline.apply.ranks import Applied, apply_records, same_contract_as
+from pipeline.apply.tonight import KeyedTable, PartSink, StoredTable, hashed_keys, touch_all
+from pipeline.intake import Delivery
+from pipeline.ops import progress
+from pipeline.ops.logs import fields
+from pipeline.register.erase import Erasure, no_keys, purged_as_expired
+from pipeline.register.state import (
+    ADDRESSES_SCHEMA,
+    CONTRACT_KEY,
+    CONTRACTS_SCHEMA,
+    HISTORY_SCHEMA,
+    LINE,
+    MT,
+    PERSONS_SCHEMA,
+    STATE_COLUMNS,
+)
+from pipeline.register.store import DATA, PART, ROW, Register
+from pipeline.rules.findings import SCHEMA as FINDING_SCHEMA
+from pipeline.rules.findings import one_per_cell
+from pipeline.rules.normalize import with_match_keys
+from pipeline.rules.parse import BAD_PREFIX, to_typed
+from pipeline.rules.validate import RunRules, record_findings
 
 log = logging.getLogger("cki")
 CHUNK_RECORDS = 500_000
@@ -156,7 +163,7 @@ class MutationNight:
         self.codes = StoredTable(reg, "codes", CONTRACT_KEY)
         self.history = KeyedTable(pl.DataFrame(schema=HISTORY_SCHEMA))     # tonight's closed versions
         self.persons = NightPersons(sink, spill_rows(), reg.next_person_id())   # new and reported tonight
-        self.persons_committed = bool(reg.manifest["tables"].get("persons"))
+        self.persons_committed = bool(reg.manifest.tables.get("persons"))
         self.addresses: list[pl.DataFrame] = []               # reported tonight for registered persons
         self.findings: list[pl.DataFrame] = []
         self.named_rows: list[pl.DataFrame] = []                             # delivered rows with findings

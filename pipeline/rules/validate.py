@@ -14,11 +14,11 @@ import polars as pl
 
 from contracts_schema import mutation
 from contracts_schema.codes import CONTRACT_TYPE_CODES, MAX_AGE, MIN_AGE, MIN_WRITE_OFF, REPORTING_DEADLINE_DAYS
-from pipeline.fieldchecks import field_findings
-from pipeline.findings import collect, finding
-from pipeline.parse import bad_flag, type_findings
-from pipeline.plausibility import plausibility_findings
-from pipeline.state import LINE, MT
+from pipeline.register.state import LINE, MT
+from pipeline.rules.fieldchecks import field_findings
+from pipeline.rules.findings import collect, finding
+from pipeline.rules.parse import bad_flag, type_findings
+from pipeline.rules.plausibility import plausibility_findings
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
-"""The shape of a contract's state, shared by the register and the apply stage, and the names a
-night's records are keyed and told apart by, shared by every stage that reads them."""
+"""The shape of a contract's state and of the persons tables, shared by the register and the apply
+stage, and the names a night's records are keyed and told apart by, shared by every stage that
+reads them."""
 
 from __future__ import annotations
 
 import polars as pl
+
+from contracts_schema.columns import PERSON_FIELDS
 
 CONTRACT_KEY = ["participant_code", "contract_number"]
 LINE = ["file_idx", "line_no"]          # a delivered record: the night's file it came in and its line
@@ -34,3 +37,10 @@ CODES_SCHEMA = {"participant_code": pl.String(), "contract_number": pl.String(),
                 "code_date": pl.Date(), "arrears_since": pl.Date(), "arrears_amount": pl.Int64(),
                 "written_off_amount": pl.Int64(), "final_discharge": pl.Boolean(),
                 "run_id": pl.String(), "file": pl.String(), "line_no": pl.Int64()}
+# persons with their normalised match keys (pipeline.apply.persons), and their address history
+PERSONS_SCHEMA = pl.Schema({"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
+                            "surname_key": pl.String(), "initials_key": pl.String(), "first_initial": pl.String(),
+                            "postcode_key": pl.String(), "deceased_date": pl.Date()})
+PERSONS_SCHEMA.update({"birth_date": pl.Date(), "house_number": pl.Int64()})
+ADDRESSES_SCHEMA = pl.Schema({"person_id": pl.Int64(), "postcode_key": pl.String(), "house_number": pl.Int64(),
+                              "house_number_suffix": pl.String(), "valid_from": pl.Date()})

@@ -12,8 +12,8 @@ from datetime import date
 import polars as pl
 
 from contracts_schema.codes import MORTGAGE_TYPES, RETENTION_YEARS
-from pipeline.findings import finding
-from pipeline.state import MT
+from pipeline.register.state import MT
+from pipeline.rules.findings import finding
 
 CODE = pl.col("code")
 EXISTS = pl.col("s_exists")

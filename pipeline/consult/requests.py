@@ -13,13 +13,13 @@ from datetime import date
 import polars as pl
 
 from contracts_schema import request
-from pipeline.fieldchecks import field_findings
-from pipeline.findings import collect, finding, one_per_cell
-from pipeline.normalize import match_keys
-from pipeline.parse import to_typed, type_findings
-from pipeline.plausibility import plausibility_findings
-from pipeline.state import CONTRACT_KEY, LINE
-from pipeline.status import colour_of, reasons_long
+from pipeline.consult.colour import colour_of, reasons_long
+from pipeline.register.state import CONTRACT_KEY, LINE
+from pipeline.rules.fieldchecks import field_findings
+from pipeline.rules.findings import collect, finding, one_per_cell
+from pipeline.rules.normalize import match_keys
+from pipeline.rules.parse import to_typed, type_findings
+from pipeline.rules.plausibility import plausibility_findings
 
 REQ = ["file_idx", "request_id"]
 ANSWER_COLUMNS = ["request_id", "match_status", "status_color", "status_reasons", "contracts_running",

@@ -1,6 +1,6 @@
 """Archived deliveries and return files without the rows of erased contracts (decision 56).
 
-The register forgets a DELETEd or expired registration at the commit (``pipeline.erase``); the
+The register forgets a DELETEd or expired registration at the commit (``pipeline.register.erase``); the
 copies of its records outside the register go in the publication that follows: the archived
 delivery files that hold them are rewritten without those rows (with a note of which lines went,
 beside the file), and so are the participant's ``errors.csv`` files that echo them, each with its
@@ -18,15 +18,17 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema.returns import ERASED_MESSAGE, ERRORS_REASON_COLUMNS
-from pipeline import answers, faults, fsio, spreadsheet
-from pipeline.erase import Erasure, key_hash
-from pipeline.register import DATA, Register
-from pipeline.state import CONTRACT_KEY
+from pipeline import faults, fsio
+from pipeline.outbox import answers, spreadsheet
+from pipeline.register.erase import Erasure, key_hash
+from pipeline.register.manifest import ScrubPlan
+from pipeline.register.state import CONTRACT_KEY
+from pipeline.register.store import DATA, Register
 
 NOTE = ".erased.json"
 
 
-def targets(config, deliveries: list[Path], deleted: pl.DataFrame, expired_files: list[Path]) -> list[str]:
+def targets(config, deliveries: list[Path], deleted: pl.DataFrame, expired_files: list[Path]) -> list[Path]:
     """The files a night's erasure rewrites: every archived MUT or INIT file and errors.csv of a
     participant that DELETEd tonight (tonight's ``deliveries`` of theirs included, once archived),
     and the archived files that held an expired contract's records, as its events say."""
@@ -37,25 +39,25 @@ def targets(config, deliveries: list[Path], deleted: pl.DataFrame, expired_files
             found += [p for p in base.glob(f"*/{owner}/*") if _delivery(p)]
         found += list((config.outbox / owner).glob("*.errors.csv"))
     found += [target for target in deliveries if _delivery(target) or target.name.endswith(".errors.csv")]
-    return sorted({str(p) for p in found})
+    return [Path(p) for p in sorted({str(p) for p in found})]
 
 
-def plan(config, erasure: Erasure | None, run_id: str, held: pl.DataFrame, plan_archive: list[list],
-         published: list[str]) -> dict | None:
+def plan(config, erasure: Erasure | None, run_id: str, held: pl.DataFrame,
+         plan_archive: list[tuple[Path, Path, str | None]], published: list[Path]) -> ScrubPlan | None:
     """The publication's part of an erasure: the files outside the register that may hold records
     of tonight's erased contracts (``held``: archived deliveries of expired ones)."""
     if not erasure or not (erasure.deleted.height or erasure.expired.height):
         return None
-    tonight = {(Path(source).parent.name, Path(source).name): Path(target) for source, target, _ in plan_archive}
+    tonight = {(source.parent.name, source.name): target for source, target, _ in plan_archive}
     where = [tonight.get((owner, file), config.archive / day / owner / name) if rid == run_id
              else config.archive / day / owner / name
              for rid, day, owner, file, name in zip(*[held[c] for c in ("run_id", "day", "participant_code",
                                                                          "file", "archived")], strict=True)]
     owners = set(erasure.deleted["participant_code"])
     deleted_tonight = [t for (owner, _), t in tonight.items() if owner in owners]
-    deleted_tonight += [Path(t) for t in published if t.endswith(".errors.csv") and Path(t).parent.name in owners]
-    files = [f for f in targets(config, deleted_tonight, erasure.deleted, where) if _kept(config, Path(f), run_id)]
-    return {"run_id": run_id, "files": files, "language": config.settings.language}
+    deleted_tonight += [t for t in published if t.name.endswith(".errors.csv") and t.parent.name in owners]
+    files = [f for f in targets(config, deleted_tonight, erasure.deleted, where) if _kept(config, f, run_id)]
+    return ScrubPlan(run_id, files, config.settings.language)
 
 
 def _kept(config, path: Path, run_id: str) -> bool:
@@ -94,19 +96,18 @@ def _delivery(path: Path) -> bool:
     return ("_MUT_" in name or "_INIT_" in name) and not name.endswith(NOTE) and path.suffix in (".csv", ".parquet")
 
 
-def carry_out(register_root: Path, plan: dict | None) -> None:
+def carry_out(register_root: Path, plan: ScrubPlan | None) -> None:
     """Rewrite each planned file without the rows of the contracts the run erased."""
-    if not plan or not plan.get("files"):
+    if not plan or not plan.files:
         return
     reg = Register(register_root)
     secret = reg.purge_secret()
     if secret is None:
         return
-    erased = reg.scan("purges").filter(pl.col("run_id") == plan["run_id"]).select("key_hash").collect()
-    for name in plan["files"]:
-        path = Path(name)
+    erased = reg.scan("purges").filter(pl.col("run_id") == plan.run_id).select("key_hash").collect()
+    for path in plan.files:
         if path.is_file() and not path.is_symlink():
-            _scrub(path, erased, secret, plan["run_id"], plan.get("language", "nl"))
+            _scrub(path, erased, secret, plan.run_id, plan.language)
 
 
 def _read(path: Path) -> pl.DataFrame:

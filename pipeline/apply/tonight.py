@@ -14,8 +14,8 @@ from typing import Protocol
 
 import polars as pl
 
-from pipeline.register import PART, ROW, TABLE_SCHEMAS, Register
-from pipeline.state import CONTRACT_KEY
+from pipeline.register.state import CONTRACT_KEY
+from pipeline.register.store import PART, ROW, TABLE_SCHEMAS, Register
 
 KEY_HASH = "key_hash"
 ALIVE = "_alive"
@@ -125,7 +125,7 @@ class StoredTable:
 
     def __init__(self, reg: Register, name: str, key: list[str]) -> None:
         self.reg, self.name, self.key = reg, name, key
-        self.committed = bool(reg.manifest["tables"].get(name))
+        self.committed = bool(reg.manifest.tables.get(name))
         empty = pl.DataFrame(schema=TABLE_SCHEMAS[name])
         self.tonight = KeyedTable(empty, key)
         self.touched = KeyedTable(empty.select(key), key)

@@ -13,13 +13,13 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 from pipeline import fsio
+from pipeline.consult.inzage_text import Letter
 from pipeline.errors import CkiError
-from pipeline.inzage_text import Letter
 
 
 @cache
 def _template() -> Template:
-    env = Environment(loader=PackageLoader("pipeline", "templates"), undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("pipeline.consult", "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"], default=True), trim_blocks=True, lstrip_blocks=True)
     return env.get_template("inzage.html")
 

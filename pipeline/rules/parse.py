@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from contracts_schema.columns import TYPE_NAMES, Column
-from pipeline.findings import finding
+from pipeline.rules.findings import finding
 
 _INT_TEXT = r"^-?\d{1,15}$"
 _DATE_TEXT = r"^\d{4}-\d{2}-\d{2}$"

@@ -13,8 +13,9 @@ import polars as pl
 
 from contracts_schema.returns import base_name
 from contracts_schema.words import DEFAULT_LANGUAGE
-from pipeline import fsio, spreadsheet
-from pipeline.findings import with_messages
+from pipeline import fsio
+from pipeline.outbox import spreadsheet
+from pipeline.rules.findings import with_messages
 
 ERROR_COLUMNS = ["line_no", "error_code", "severity", "field", "message"]
 
@@ -104,6 +105,7 @@ def stage(staging: Path, result: FileResult, errors: pl.DataFrame, processed_at:
 
 
 BAROMETER = "barometer"           # outbox/barometer/: the analysts' folder, beside the participants'
+STAGING = ".staging"              # outbox/.staging/<run>/: a night's return files until its publication
 
 
 def stage_barometer(staging: Path, history: dict[str, pl.DataFrame], html: str) -> list[tuple[Path, str]]:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from contracts_schema.columns import PERSON_FIELDS
-from pipeline.findings import finding
-from pipeline.normalize import postcode_key, with_match_keys
+from pipeline.register.state import ADDRESSES_SCHEMA, PERSONS_SCHEMA
+from pipeline.rules.findings import finding
+from pipeline.rules.normalize import postcode_key, with_match_keys
 
 MATCH = ["surname_key", "birth_date", "initials_key"]
 KEY_COLUMNS = ["surname_key", "initials_key", "first_initial", "postcode_key"]    # match_keys() makes these
@@ -27,12 +28,6 @@ KEY_INPUTS = ["birth_surname", "surname_prefix", "initials", "postcode"]
 GROUP_KEY = [*MATCH, "group_extra"]     # NEW rows of one night with the same key are one new person
 FINE_BUCKETS = 256                      # a person's reports are resolved together, in buckets
 
-PERSONS_SCHEMA = pl.Schema({"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
-                            "surname_key": pl.String(), "initials_key": pl.String(), "first_initial": pl.String(),
-                            "postcode_key": pl.String(), "deceased_date": pl.Date()})
-PERSONS_SCHEMA.update({"birth_date": pl.Date(), "house_number": pl.Int64()})
-ADDRESSES_SCHEMA = pl.Schema({"person_id": pl.Int64(), "postcode_key": pl.String(), "house_number": pl.Int64(),
-                              "house_number_suffix": pl.String(), "valid_from": pl.Date()})
 
 
 def _candidates(new: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:

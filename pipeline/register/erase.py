@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from contracts_schema.codes import RETENTION_YEARS
-from pipeline.state import CONTRACT_KEY, LINE
+from pipeline.register.state import CONTRACT_KEY, LINE
 
 CONTRACT_TABLES = ("contracts", "contract_history", "codes", "borrowers")
 PERSON_TABLES = ("persons", "addresses")

@@ -17,10 +17,10 @@ from datetime import date
 import polars as pl
 
 from contracts_schema.codes import contract_type_table
-from pipeline.findings import SCHEMA as FINDING_SCHEMA
-from pipeline.findings import collect
-from pipeline.state import CONTRACT_KEY, MT, STATE_COLUMNS, STATE_SCHEMA
-from pipeline.staterules import state_findings
+from pipeline.register.state import CONTRACT_KEY, MT, STATE_COLUMNS, STATE_SCHEMA
+from pipeline.rules.findings import SCHEMA as FINDING_SCHEMA
+from pipeline.rules.findings import collect
+from pipeline.rules.staterules import state_findings
 
 CODE = pl.col("code")
 LOOP_SCHEMA = {**STATE_SCHEMA, "exists": pl.Boolean(), "has_b1": pl.Boolean(), "has_b2": pl.Boolean(),

@@ -15,7 +15,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from pipeline.findings import SCHEMA, quoted
+from pipeline.rules.findings import SCHEMA, quoted
 
 _CHECK_CODES = {
     "not_nullable": "MISSING_FIELD",

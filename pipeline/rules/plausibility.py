@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from contracts_schema.plausibility import CODE, RULES, TextRule
-from pipeline.findings import finding
+from pipeline.rules.findings import finding
 
 _INVISIBLE = [*map(chr, range(0x20)), "\x7f", *map(chr, range(0x80, 0xA0)), "\u200e", "\u200f",
               *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]

@@ -18,19 +18,18 @@ from typing import Protocol
 import polars as pl
 
 from contracts_schema.columns import PERSON_FIELDS
-from pipeline.persons import (
-    ADDRESSES_SCHEMA,
+from pipeline.apply.persons import (
     FINE_BUCKETS,
     GROUP_KEY,
     MATCH,
-    PERSONS_SCHEMA,
     fold,
     new_persons,
     reported_addresses,
     unrecorded,
 )
-from pipeline.register import PART, ROW, Register
-from pipeline.tonight import KeyedTable, hashed_keys
+from pipeline.apply.tonight import KeyedTable, hashed_keys
+from pipeline.register.state import ADDRESSES_SCHEMA, PERSONS_SCHEMA
+from pipeline.register.store import PART, ROW, Register
 
 NO_REPORTS = {"person_id": pl.Int64(), "event_date": pl.Date(), "file_idx": pl.Int32(), "line_no": pl.Int64(),
               **{f: PERSONS_SCHEMA[f] for f in PERSON_FIELDS}}
@@ -126,7 +125,7 @@ class NightPersons:
         return out, self._persons(reg, out, FINE_BUCKETS // ranges)
 
     def _persons(self, reg: Register, out: Resolved, width: int) -> Iterator[pl.DataFrame]:
-        committed = bool(reg.manifest["tables"].get("persons"))
+        committed = bool(reg.manifest.tables.get("persons"))
         for lo in range(0, FINE_BUCKETS, width):
             updates = self.updates.of_buckets(lo, lo + width)
             deaths = self.deaths.of_buckets(lo, lo + width)

@@ -14,7 +14,6 @@ erased rows (``erase_rows``), so erased data is physically gone at the commit. S
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,11 +24,19 @@ import polars as pl
 
 from contracts_schema.barometer import TABLES as BAROMETER_TABLES
 from pipeline import faults, fsio
-from pipeline.erase import PURGES_SCHEMA
 from pipeline.errors import RunLocked
-from pipeline.locks import flocked
-from pipeline.persons import ADDRESSES_SCHEMA, PERSONS_SCHEMA
-from pipeline.state import BORROWERS_SCHEMA, CODES_SCHEMA, CONTRACTS_SCHEMA, HISTORY_SCHEMA
+from pipeline.register import manifest
+from pipeline.register.erase import PURGES_SCHEMA
+from pipeline.register.locks import flocked
+from pipeline.register.manifest import Manifest, PublishPlan
+from pipeline.register.state import (
+    ADDRESSES_SCHEMA,
+    BORROWERS_SCHEMA,
+    CODES_SCHEMA,
+    CONTRACTS_SCHEMA,
+    HISTORY_SCHEMA,
+    PERSONS_SCHEMA,
+)
 
 FILES_SCHEMA = {"run_id": pl.String(), "participant": pl.String(), "file": pl.String(),
                 "kind": pl.String(), "seq": pl.Int64(), "sha256": pl.String(), "status": pl.String(),
@@ -99,21 +106,17 @@ def reading(root: Path) -> Iterator[Register]:
 class Register:
     """A read view of one committed version of the register."""
 
-    def __init__(self, root: Path, manifest: dict | None = None) -> None:
+    def __init__(self, root: Path, committed: Manifest | None = None) -> None:
         self.root = root
-        current = root / "CURRENT"
-        if manifest is None:
-            manifest = json.loads(current.read_text()) if current.exists() else {
-                "version": 0, "run_id": None, "tables": {}, "events": []}
-        self.manifest: dict = manifest
+        self.manifest = manifest.read(root) if committed is None else committed
         self._dead: dict[str, pl.Series] = {}
 
     @property
     def version(self) -> int:
-        return int(self.manifest["version"])
+        return self.manifest.version
 
     def files_of(self, name: str) -> list[Path]:
-        names = self.manifest["events"] if name == "events" else self.manifest["tables"].get(name, [])
+        names = self.manifest.events if name == "events" else self.manifest.tables.get(name, [])
         return [self.root / DATA / n for n in names]
 
     def next_person_id(self) -> int:
@@ -121,7 +124,7 @@ class Register:
         since (the consultation log still names them, and a reused id would show a new person
         who consulted somebody else). Registers from before the manifest kept it: above every id
         still held."""
-        given = self.manifest.get("next_person_id")
+        given = self.manifest.next_person_id
         if given is not None:
             return int(given)
         held = [self.scan(name).select(pl.col("person_id").max()).collect().item()
@@ -139,7 +142,7 @@ class Register:
 
     def dead_rows(self, part: str) -> pl.Series:
         """Row positions of ``part`` that later parts superseded (read once per register version)."""
-        dead = self.manifest.get("dead", {}).get(part)
+        dead = self.manifest.dead.get(part)
         if dead is None:
             return pl.Series(ROW, [], dtype=pl.get_index_type())
         if dead not in self._dead:
@@ -149,7 +152,7 @@ class Register:
     def scan(self, name: str, superseded: pl.DataFrame | None = None, tonight: Sequence[str] = ()) -> pl.LazyFrame:
         """The live rows of a table, lazily; ``superseded`` ((PART, ROW) rows replaced tonight) also go.
         ``tonight``: parts this night wrote already (not committed yet) that belong to the table."""
-        frames = [self._live(part, superseded) for part in [*self.manifest["tables"].get(name, []), *tonight]]
+        frames = [self._live(part, superseded) for part in [*self.manifest.tables.get(name, []), *tonight]]
         if not frames:
             return pl.LazyFrame(schema=TABLE_SCHEMAS[name])
         return pl.concat(frames, how="vertical")
@@ -169,7 +172,7 @@ class Register:
         """The live rows whose ``on`` columns are in ``keys``, with the PART and ROW that hold them
         (``superseded`` and ``tonight`` as for ``scan``; ``committed=False`` looks in ``tonight``
         only); a query, so several tables can be read at once (``pl.collect_all``)."""
-        parts = [*(self.manifest["tables"].get(name, []) if committed else []), *tonight]
+        parts = [*(self.manifest.tables.get(name, []) if committed else []), *tonight]
         schema = {**TABLE_SCHEMAS[name], ROW: pl.get_index_type(), PART: pl.String()}
         if not parts or keys.height == 0:
             return pl.LazyFrame(schema=schema)
@@ -192,10 +195,10 @@ class Register:
         return pl.scan_parquet(paths) if paths else None
 
     def named_files(self) -> set[str]:
-        names = set(self.manifest["events"])
-        for parts in self.manifest["tables"].values():
+        names = set(self.manifest.events)
+        for parts in self.manifest.tables.values():
             names.update(parts)
-        names.update(self.manifest.get("dead", {}).values())
+        names.update(self.manifest.dead.values())
         return names
 
     def clean(self, wait: bool = True) -> None:
@@ -220,9 +223,9 @@ class Transaction:
     def __init__(self, register: Register, run_id: str) -> None:
         self.register = register
         self.run_id = run_id
-        self.tables = {k: list(v) for k, v in register.manifest["tables"].items()}
-        self.events = list(register.manifest["events"])
-        self.dead: dict[str, str] = dict(register.manifest.get("dead", {}))   # part → its dead-rows file
+        self.tables = {k: list(v) for k, v in register.manifest.tables.items()}
+        self.events = list(register.manifest.events)
+        self.dead: dict[str, str] = dict(register.manifest.dead)   # part → its dead-rows file
         self.next_person_id = register.next_person_id()
         self.written = 0
         (register.root / DATA).mkdir(parents=True, exist_ok=True)
@@ -323,8 +326,8 @@ class Transaction:
     def view(self) -> Register:
         """The register as this transaction leaves it so far: its parts written, not committed
         (so a stage after the writes reads files, not the night's rows held in memory)."""
-        return Register(self.register.root, {"version": self.register.version, "run_id": self.run_id,
-                                             "tables": self.tables, "events": self.events, "dead": self.dead})
+        return Register(self.register.root, Manifest(self.register.version, self.run_id, self.tables, self.events,
+                                                     self.dead))
 
     def purge_secret(self) -> str:
         """The register's secret, made (and kept, readable by its owner only) on the first purge."""
@@ -359,18 +362,16 @@ class Transaction:
             return pl.Series(ROW, [], dtype=pl.get_index_type())
         return pl.read_parquet(self.register.root / DATA / dead_file)[ROW].cast(pl.get_index_type())
 
-    def commit(self, publish: dict) -> dict:
+    def commit(self, publish: PublishPlan) -> Manifest:
         """Swap CURRENT: the commit point of the night."""
         named = {p for parts in self.tables.values() for p in parts}
-        manifest = {"version": self.register.version + 1, "run_id": self.run_id,
-                    "tables": self.tables, "events": self.events,
-                    "dead": {p: f for p, f in self.dead.items() if p in named},
-                    "next_person_id": self.next_person_id, "publish": publish}
+        committed = Manifest(self.register.version + 1, self.run_id, self.tables, self.events,
+                             {p: f for p, f in self.dead.items() if p in named}, self.next_person_id, publish)
         write_readme(self.register.root)
         faults.point("before_commit")
-        fsio.write_json(self.register.root / "CURRENT", manifest)
+        manifest.write(self.register.root, committed)
         faults.point("after_commit")
-        return manifest
+        return committed
 
 
 README = "README.txt"
