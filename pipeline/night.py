@@ -210,9 +210,10 @@ def run_night(config: Config, run_date: date) -> NightResult:
             Register(root).clean()
         results = [f.result for f in per_file]
         accepted, rejected = sum(r.accepted for r in results), sum(r.rejected for r in results)
-        log.info("run %s committed: %d files, %d records accepted, %d rejected", run_id, len(results), accepted,
-                 rejected, extra=fields("committed", run_id=run_id, files=len(results), accepted=accepted,
-                                        rejected=rejected, seconds=round(clock.total(), 3)))
+        log.info("run %s committed: %d file%s, %d records accepted, %d rejected", run_id, len(results),
+                 "" if len(results) == 1 else "s", accepted, rejected,
+                 extra=fields("committed", run_id=run_id, files=len(results), accepted=accepted,
+                              rejected=rejected, seconds=round(clock.total(), 3)))
         outcomes(run_id, results)
         result = NightResult(run_id, run_date, results, True, barometers.dates if barometers else [],
                              consultation_counts(consulted), retention_counts(outcome, manifest, archived),
