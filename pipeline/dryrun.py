@@ -35,6 +35,9 @@ def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tup
         per_file, _, _ = evaluate([delivery], reg, config, run_date, "dry-run")
     result, errors = per_file[0].result, per_file[0].errors
     name = return_name(file.name) + ".errors.csv"
+    if out is None and _in(file, config.inbox):
+        raise CkiError(f"{file.name} lies in the inbox ({config.inbox}): its errors file beside it would be "
+                       "taken for a delivery by the next night. Give --out DIR (a folder outside the inbox).")
     target = out if out is not None else file.with_name(name)
     if target.is_dir():
         target = target / name
@@ -43,6 +46,11 @@ def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tup
         return result, [target]
     spreadsheet.write_errors(spreadsheet.xlsx_path(target), errors)    # as a night writes it beside
     return result, [target, spreadsheet.xlsx_path(target)]
+
+
+def _in(file: Path, folder: Path) -> bool:
+    """Whether ``file`` lies under ``folder`` (links and ``..`` resolved)."""
+    return file.resolve().is_relative_to(folder.resolve())
 
 
 WORDS: dict[str, dict[str, str]] = {

@@ -94,17 +94,23 @@ def test_same_person_in_two_files_of_one_night_is_one_person(ws: Workspace) -> N
 
 
 def test_validate_is_a_dry_run(ws: Workspace) -> None:
-    """cki validate writes the errors file and applies nothing; exit 1 when not valid."""
+    """cki validate writes the errors file and applies nothing; exit 1 when not valid. A file in the
+    inbox needs --out: its errors file beside it would be taken for a delivery by the next night."""
     good = ws.deliver([new("C1")])
     bad = ws.deliver([new("C2", amount="999999")])
-    folder = ws.root / "inbox" / "BANK1"
-    proc = ws.cki("validate", str(folder / good), "--config", str(ws.config), "--date", RUN_DATE.isoformat())
+    folder, out = ws.root / "inbox" / "BANK1", ws.root / "checked"
+    out.mkdir()
+    args = ("--config", str(ws.config), "--date", RUN_DATE.isoformat())
+    proc = ws.cki("validate", str(folder / good), "--out", str(out), *args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    proc = ws.cki("validate", str(folder / bad), "--config", str(ws.config), "--date", RUN_DATE.isoformat())
+    proc = ws.cki("validate", str(folder / bad), "--out", str(out), *args)
     assert proc.returncode == 1
-    errors = pl.read_csv(folder / f"{_stem(bad)}.errors.csv", separator=";", infer_schema=False)
+    errors = pl.read_csv(out / f"{_stem(bad)}.errors.csv", separator=";", infer_schema=False)
     assert errors["error_code"].to_list() == ["OUT_OF_RANGE"]
     assert not (ws.root / "register" / "CURRENT").exists()
+    refused = ws.cki("validate", str(folder / bad), *args)
+    assert refused.returncode == 2 and "--out" in refused.stderr and "Traceback" not in refused.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted([good, bad])     # nothing written in the inbox
 
 
 def test_inzage_shows_registrations_and_who_consulted(ws: Workspace) -> None:
