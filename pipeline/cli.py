@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     val.add_argument("--date", type=_date, help="the processing date to check against (default: today)")
     val.add_argument("--out", type=Path,
-                     help="where to write the errors file, errors.xlsx beside it (default: beside the file)")
+                     help="where to write the errors file, errors.xlsx beside it (default: beside the file; "
+                          "required for a file in the inbox)")
     sta = sub.add_parser("status", help="the last nights and the register's health; exit 1 when unhealthy")
     sta.add_argument("--config", type=Path, default=Path("config.yaml"), help=CONFIG_HELP)
     sch = sub.add_parser("schedule", help="run every night on the configured cron")
