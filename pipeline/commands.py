@@ -71,7 +71,8 @@ def schedule(config_path: Path) -> int:
 
 def demo(folder: Path, run_date: date | None) -> int:
     from pipeline.demo_data import draft_path, write_demo_workspace
-    from pipeline.demo_history import held_back, history, night_line, quiet
+    from pipeline.demo_history import held_back, history, night_line
+    from pipeline.ops.logs import quiet
 
     run_date = run_date or today_in("Europe/Amsterdam")
     config_path = write_demo_workspace(folder, run_date)

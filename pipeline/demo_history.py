@@ -23,7 +23,6 @@ the same files.
 from __future__ import annotations
 
 import calendar
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -452,18 +451,6 @@ def held_back(inbox: Path) -> Iterator[None]:
         for folder in [*sorted(aside.glob("*")), aside]:
             if folder.exists():
                 folder.rmdir()
-
-
-@contextmanager
-def quiet(name: str = "cki") -> Iterator[None]:
-    """The night's own log lines are left out for the history: one printed line a night says enough."""
-    logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def night_line(result: NightResult) -> str:

@@ -8,9 +8,6 @@ prints says what a night would answer, in config ``language``.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from pipeline.config import Config
 from pipeline.errors import CkiError
 from pipeline.intake import NAME_PATTERN, Delivery
 from pipeline.night import evaluate
+from pipeline.ops.logs import quiet
 from pipeline.outbox import spreadsheet
 from pipeline.outbox.returns import FileResult, return_name
 from pipeline.register.store import reading
@@ -31,7 +29,7 @@ def dry_run(config: Config, file: Path, run_date: date, out: Path | None) -> tup
     match = NAME_PATTERN.match(file.name)
     folder = match["participant"] if match else file.parent.name
     delivery = Delivery(file, folder, file.name)
-    with reading(config.register) as reg, _quiet():      # beside a night: the version committed before it
+    with reading(config.register) as reg, quiet():      # beside a night: the version committed before it
         per_file, _, _ = evaluate([delivery], reg, config, run_date, "dry-run")
     result, errors = per_file[0].result, per_file[0].errors
     name = return_name(file.name) + ".errors.csv"
@@ -82,15 +80,3 @@ def said(file: Path, result: FileResult, written: list[Path], language: str) -> 
     lines += [f"  {code:<28} {n}  {BY_CODE[code].text(language).title}" for code, n in result.errors_by_code.items()]
     lines.append(say["written"].format(files=say["and"].join(map(str, written))))
     return "\n".join(lines) + "\n"
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """The night's log lines describe a night's work (applying, committing): a dry run does none of it."""
-    logger = logging.getLogger("cki")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

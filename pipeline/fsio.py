@@ -60,7 +60,7 @@ def _atomic(target: Path, write: Callable[[Path], object], mode: int = 0o644) ->
             faults.disk(target.name)
             write(tmp)
             os.chmod(tmp, mode)             # mkstemp's 0600 would hide return files from their reader
-            _fsync(tmp)
+            fsync_file(tmp)
         faults.point("before_rename")
         os.replace(tmp, target)
     except BaseException:
@@ -69,7 +69,7 @@ def _atomic(target: Path, write: Callable[[Path], object], mode: int = 0o644) ->
     fsync_dir(target.parent)
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

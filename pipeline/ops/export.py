@@ -152,7 +152,7 @@ def _seal(tmp: Path) -> None:
         for name in files:
             path = Path(folder, name)
             os.chmod(path, 0o600)
-            _fsync(path)
+            fsio.fsync_file(path)
         for name in dirs:
             os.chmod(Path(folder, name), 0o700)
         fsio.fsync_dir(Path(folder))
@@ -169,10 +169,3 @@ def _place(tmp: Path, target: Path) -> None:
         raise
     fsio.fsync_dir(target.parent)
 
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

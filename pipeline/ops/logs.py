@@ -22,7 +22,8 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -221,3 +222,16 @@ def outcomes(run_id: str, results: list) -> None:
                                  file=printable(r.file), kind=r.kind, status=r.status, records=r.records,
                                  accepted=r.accepted, rejected=r.rejected, warnings=r.warnings, code=code,
                                  errors_by_code=r.errors_by_code))
+
+
+@contextmanager
+def quiet(name: str = "cki") -> Iterator[None]:
+    """The night's own log lines held back (below WARNING) while a command that is not a night
+    drives its code: a dry run applies nothing, a demo history prints one line a night."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
