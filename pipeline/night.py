@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,7 +16,8 @@ import polars as pl
 from contracts_schema import mutation, request
 from contracts_schema.barometer import TABLES as BAROMETER_TABLES
 from pipeline import intake
-from pipeline.apply.mutations import EventSink, MutationNight, MutationOutcome, combine
+from pipeline.apply.chunking import combine
+from pipeline.apply.mutations import MutationNight
 from pipeline.barometer import produce
 from pipeline.barometer.asof import RegisterTables
 from pipeline.barometer.calendar import check_restatable
@@ -39,8 +40,9 @@ from pipeline.outbox.returns import (
 )
 from pipeline.register import erase, retention
 from pipeline.register.manifest import Manifest, PublishPlan
-from pipeline.register.state import CONTRACT_KEY, HISTORY_SCHEMA
-from pipeline.register.store import PART, ROW, Register, Transaction, locked
+from pipeline.register.plan import Append, Plan, Replace
+from pipeline.register.state import CONTRACT_KEY
+from pipeline.register.store import Holding, Register, Transaction, locked
 from pipeline.rules.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.rules.validate import RunRules
 
@@ -87,14 +89,9 @@ def ledger_of(reg: Register) -> Ledger:
                   dict(zip(keys, last["seq"], strict=True)))
 
 
-def tonights_table(reg: Register, outcome: MutationOutcome | None, name: str) -> pl.LazyFrame:
-    """A table as it stands after tonight's changes (before the commit), lazily."""
-    return reg.scan(name) if outcome is None else outcome.table(reg, name)
-
-
-def register_view(reg: Register, outcome: MutationOutcome | None) -> RegisterView:
-    """The tables as they stand after tonight's mutations (before the commit)."""
-    return RegisterView(*[tonights_table(reg, outcome, name)
+def register_view(reg: Register, plan: Plan) -> RegisterView:
+    """The tables as they stand after tonight's plan (before the commit)."""
+    return RegisterView(*[reg.planned(plan, name)
                           for name in ("persons", "addresses", "borrowers", "contracts", "codes")])
 
 
@@ -114,11 +111,13 @@ def consult(requests: list[tuple[int, Delivery]], view: RegisterView, config: Co
 
 
 def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date: date,
-             run_id: str, sink: EventSink | None = None, clock: Stopwatch | None = None
-             ) -> tuple[list[FileOutcome], MutationOutcome, Consulted | None]:
+             run_id: str, holding: Holding | None = None, clock: Stopwatch | None = None
+             ) -> tuple[list[FileOutcome], Plan, Consulted | None]:
     """Whole-file checks, then every record, then the retention purge, then every request; per
-    file its result and output frames. The purge comes before the requests are answered, so no
-    answer shows a registration on the night its retention ends.
+    file its result and output frames, and the plan of tonight's register changes (nothing is
+    written: ``holding``, the transaction's, keeps what a big night cannot hold in memory). The
+    purge comes before the requests are answered, so no answer shows a registration on the night
+    its retention ends.
 
     A mutation file goes to the chunked apply as soon as it passes its whole-file checks, so a
     night holds about a chunk's worth of delivered text at a time, not the whole night's.
@@ -132,22 +131,22 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
                           d.file_error[0] if d.file_error else None)
             if d.ok and d.kind in ("MUT", "INIT"):
                 if night is None:
-                    night = MutationNight(reg, run_rules(config, run_date), run_id, sink)
+                    night = MutationNight(reg, run_rules(config, run_date), run_id, holding)
                 night.add_file(i, d)
-        applied = night.finish() if night is not None else None
+        checked, plan = night.finish() if night is not None else (None, Plan())
     with clock.stage("retention"):
-        outcome = _with_retention(reg, applied, run_date)
+        plan = _with_retention(reg, plan, run_date)
     requests = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind == "RAAD"]
     with clock.stage("consultation"):
-        consulted = consult(requests, register_view(reg, outcome), config, run_date)
+        consulted = consult(requests, register_view(reg, plan), config, run_date)
     by_file = {}
-    if night is not None and outcome is not None:
-        by_file = _split_by_file(outcome.raw, outcome.findings, {i: deliveries[i].records for i in night.names})
+    if night is not None and checked is not None:
+        by_file = _split_by_file(checked.raw, checked.findings, {i: deliveries[i].records for i in night.names})
     if consulted is not None:
         by_file.update(_split_by_file(consulted.raw, consulted.findings, {i: d.records for i, d in requests}))
     language = config.settings.language
     out = [_file_outcome(i, d, by_file.get(i), consulted, language) for i, d in enumerate(deliveries)]
-    return out, outcome, consulted
+    return out, plan, consulted
 
 
 def _split_by_file(raw: pl.DataFrame, all_findings: pl.DataFrame, counts: dict[int, int]
@@ -197,13 +196,13 @@ def run_night(config: Config, run_date: date) -> NightResult:
             return NightResult(None, run_date)
         run_id = f"{run_date:%Y%m%d}-{reg.version + 1:06d}"
         tx = Transaction(reg, run_id)
-        per_file, outcome, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx, clock)
+        per_file, plan, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx.holding, clock)
         with clock.stage("commit"):
-            held = _write_night(tx, run_id, run_date, per_file, outcome, consulted)
+            plan, held = _write_night(tx, run_id, run_date, per_file, plan, consulted)
         with clock.stage("barometers"):          # on the tables as written, tonight's rows released
             barometers = _barometers(config, reg, tx.view(), run_date)
         with clock.stage("commit"):
-            manifest = _commit(config, tx, run_id, run_date, per_file, outcome, barometers, held)
+            manifest = _commit(config, tx, run_id, run_date, per_file, plan, barometers, held)
         with clock.stage("publish"), after_the_commit():
             publish.carry_out(root, manifest)
             archived = retention.purge_archive(config.archive, run_date, config.settings.archive_days)
@@ -216,7 +215,7 @@ def run_night(config: Config, run_date: date) -> NightResult:
                               rejected=rejected, seconds=round(clock.total(), 3)))
         outcomes(run_id, results)
         result = NightResult(run_id, run_date, results, True, barometers.dates if barometers else [],
-                             consultation_counts(consulted), retention_counts(outcome, manifest, archived),
+                             consultation_counts(consulted), retention_counts(plan, manifest, archived),
                              clock.seconds, clock.total(), report.peak_memory_bytes(), started_at)
         with after_the_commit():       # the report, right after the publication (decision 61)
             report.write(config.reports, result)
@@ -232,13 +231,12 @@ def consultation_counts(consulted: Consulted | None) -> dict[str, int]:
             **{s.lower(): int((status == s).sum()) for s in ("FOUND", "NOT_FOUND", "NOT_UNIQUE")}}
 
 
-def retention_counts(outcome: MutationOutcome, manifest: Manifest, archive_days: int) -> dict[str, int]:
+def retention_counts(plan: Plan, manifest: Manifest, archive_days: int) -> dict[str, int]:
     """What tonight's retention (and its DELETEs) erased, and what the publication expired."""
-    def height(frame: pl.DataFrame | None) -> int:
-        return 0 if frame is None else frame.height
-    return {"contracts_purged": height(outcome.expired), "contracts_deleted": height(outcome.erased),
-            "persons_erased": height(outcome.erased_persons),
-            "consultations_purged": outcome.consultations_purged,
+    erasure = plan.erasure
+    return {"contracts_purged": erasure.expired.height, "contracts_deleted": erasure.deleted.height,
+            "persons_erased": erasure.persons.height,
+            "consultations_purged": plan.consultations_purged,
             "return_files_expired": len(manifest.publish.expire) if manifest.publish else 0,
             "archive_days_purged": archive_days}
 
@@ -295,36 +293,35 @@ def _barometer_plan(config: Config, staging: Path, update: BarometerUpdate) -> l
     return [(staged, config.outbox / rel) for staged, rel in stage_barometer(staging, update.history, html)]
 
 
-def _with_retention(reg: Register, outcome: MutationOutcome | None, run_date: date) -> MutationOutcome:
-    """Fold tonight's retention purge into the night's table changes."""
-    if outcome is None:
-        outcome = MutationOutcome(pl.DataFrame(), pl.DataFrame(schema=FINDING_SCHEMA))
+def _with_retention(reg: Register, plan: Plan, run_date: date) -> Plan:
+    """The night's plan with tonight's retention purge in it: the consultation log without what
+    its 12 months end, the contracts whose 5 years end, and the persons left with nothing."""
     cutoff = retention.consultation_cutoff(run_date)
     consultations = reg.scan("consultations")
     purged = consultations.filter(pl.col("consulted_on") <= cutoff).select(pl.len()).collect().item()
-    outcome.consultations_purged = purged
+    plan = replace(plan, consultations_purged=purged)
     if purged:
-        outcome.tables["consultations"] = consultations.filter(pl.col("consulted_on") > cutoff).collect()
-    expired = retention.expired_contracts(tonights_table(reg, outcome, "contracts"), run_date)
+        plan = plan.with_change("consultations",
+                                Replace(consultations.filter(pl.col("consulted_on") > cutoff).collect()))
+    expired = retention.expired_contracts(reg.planned(plan, "contracts"), run_date)
     if expired.height:
         log.info("retention: %d contracts reach 5 years after their end", expired.height,
                  extra=fields("retention_contracts", count=expired.height))
-        outcome.expired = expired
-    outcome.erased_persons = _left_alone(reg, outcome)
-    return outcome
+        plan = plan.with_erasure(replace(plan.erasure, expired=expired))
+    return plan.with_erasure(replace(plan.erasure, persons=_left_alone(reg, plan)))
 
 
-def _left_alone(reg: Register, outcome: MutationOutcome) -> pl.DataFrame:
+def _left_alone(reg: Register, plan: Plan) -> pl.DataFrame:
     """Persons of tonight's erased contracts that no borrower link refers to any more."""
-    gone = outcome.erasure().contracts
+    gone = plan.erasure.contracts
     if gone.height == 0:
         return pl.DataFrame(schema={"person_id": pl.Int64})
     # Collected apart: one Polars query that scans a part twice, with and without its row index,
     # fails to resolve (its common-subplan elimination merges the two scans).
     def linked(borrowers: pl.LazyFrame) -> pl.DataFrame:
         return borrowers.join(gone.lazy(), on=CONTRACT_KEY, how="semi").select("person_id").collect()
-    candidates = pl.concat([linked(reg.scan("borrowers")), linked(outcome.written_table(reg, "borrowers"))])
-    return erase.left_alone(candidates.unique(), outcome.table(reg, "borrowers"))
+    candidates = pl.concat([linked(reg.scan("borrowers")), linked(reg.planned(plan, "borrowers", erased=False))])
+    return erase.left_alone(candidates.unique(), reg.planned(plan, "borrowers"))
 
 
 @contextmanager
@@ -351,22 +348,20 @@ def _recover(config: Config) -> Register:
 
 
 def _write_night(tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
-                 outcome: MutationOutcome | None, consulted: Consulted | None) -> pl.DataFrame:
-    """Write tonight's table changes into the transaction and let go of the rows; the archived
+                 plan: Plan, consulted: Consulted | None) -> tuple[Plan, pl.DataFrame]:
+    """Carry out tonight's plan, with the consultation log, and let go of its rows; the archived
     deliveries that held expired contracts (read from the events before the erasure)."""
-    held = scrub.files_of_expired(tx, outcome.expired if outcome is not None else None)
-    if outcome is not None:
-        _write_tables(tx, tx.register, outcome, run_date)
-        outcome.release()
-        if outcome.next_person_id is not None:
-            tx.next_person_id = outcome.next_person_id
+    events = plan.changes.get("events")
+    tonight = events.held if isinstance(events, Append) else ()
+    held = scrub.files_of_expired(tx.register, tonight, plan.erasure.expired)
     if consulted is not None:
-        tx.append("consultations", _consultation_log(consulted, per_file, run_id, run_date))
-    return held
+        plan = plan.appended("consultations", _consultation_log(consulted, per_file, run_id, run_date))
+    tx.carry_out(plan, run_date)
+    return plan.released(), held
 
 
 def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
-            outcome: MutationOutcome | None, barometers: BarometerUpdate | None, held: pl.DataFrame) -> Manifest:
+            plan: Plan, barometers: BarometerUpdate | None, held: pl.DataFrame) -> Manifest:
     names, expire = _record_answers(config, tx, run_id, run_date, per_file)
     results = [f.result for f in per_file]
     tx.append("runs", pl.DataFrame([{"run_id": run_id, "run_date": run_date, "files": len(results),
@@ -387,7 +382,7 @@ def _commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_fi
         for name, frame in barometers.rows.items():
             tx.append(name, frame)
         plan_outbox += _barometer_plan(config, staging, barometers)
-    erasure = outcome.erasure() if outcome is not None else None
+    erasure = plan.erasure
     scrubbed = scrub.plan(config, erasure, run_id, held, plan_archive, [t for _, t in plan_outbox])
     return tx.commit(PublishPlan(plan_outbox, plan_archive, staging, expire, scrubbed))
 
@@ -414,32 +409,6 @@ def _record_answers(config: Config, tx: Transaction, run_id: str, run_date: date
         log.info("retention: %d return files reach outbox_days", len(expire),
                  extra=fields("retention_return_files", count=len(expire)))
     return names, expire
-
-
-def _write_tables(tx: Transaction, reg: Register, outcome: MutationOutcome, run_date: date) -> None:
-    """Tonight's rows without what tonight erases, then the erasure of what was there before."""
-    erasure = outcome.erasure()
-    _history_of_erased(reg, outcome, erasure)
-    for name, frame in outcome.tables.items():
-        tx.replace(name, frame)
-    for name, (superseded, rows, written) in outcome.updates.items():
-        tx.update(name, superseded, erasure.kept(name, rows), written)
-    for name, frame in outcome.appends.items():
-        tx.append(name, erasure.kept(name, frame))
-    erase.apply(tx, erasure)
-    if erasure.deleted.height or erasure.expired.height:
-        tx.append("purges", erase.manifest(erasure, tx.purge_secret(), tx.run_id, run_date))
-
-
-def _history_of_erased(reg: Register, outcome: MutationOutcome, erasure: erase.Erasure) -> None:
-    """The closed versions of erased contracts go dead like their other rows, so no merge of
-    history parts carries them into a part of tonight's."""
-    gone = erasure.contracts
-    if gone.height == 0:
-        return
-    dead = reg.locate("contract_history", gone, CONTRACT_KEY).select(PART, ROW).collect()
-    rows = outcome.appends.pop("contract_history", pl.DataFrame(schema=HISTORY_SCHEMA))
-    outcome.updates["contract_history"] = (dead, rows, [])
 
 
 def _consultation_log(consulted: Consulted, per_file: list[FileOutcome], run_id: str,

@@ -74,11 +74,10 @@ OPENS_FILES: dict[str, dict[str, str]] = {
     },
     "pipeline.outbox": {
         "pipeline/outbox/publish.py": "the roll-forward's PUBLISHED marker beside CURRENT, its own",
-        "pipeline/outbox/scrub.py": "pl.scan_parquet of the event parts, to find the files of expired contracts",
+        "pipeline/outbox/scrub.py": "reads an archived Parquet delivery to rewrite it without erased contracts",
     },
     "pipeline.apply": {
         "pipeline/apply/nightpersons.py": "reads back the scratch files the night's transaction wrote for it",
-        "pipeline/apply/mutations.py": "pl.read_parquet of a part of tonight's events",
     },
     "pipeline.ops": {
         "pipeline/ops/status.py": "cki status checks the files on disk against CURRENT: the layout is its subject",

@@ -110,3 +110,23 @@ def test_rows_changed_in_every_chunk_keep_only_their_latest_version() -> None:
     assert len(rows) == 3 + 119 and rows[1119] == 119
     assert table.height == len(rows)
     assert table.rows_of(hashed_keys(pl.DataFrame({"person_id": [2]}), ["person_id"]))["v"].to_list() == [118]
+
+
+def test_a_rejected_record_leaves_its_contract_untouched(ws):
+    """A night whose only records about C7 are rejected by the register's state (a second NEW, a
+    CODE_END of a code it never had) writes nothing of C7: the contract, borrower and code parts
+    are the same files as before, no row of them is marked dead, and the register is unchanged."""
+    load(ws, 50)
+    tables = ("contracts", "borrowers", "codes")
+    before = manifest(ws)
+    contracts_before = ws.table("contracts")
+    name = ws.deliver([new("C7", event_date="2026-11-02", theoretical_end_date="2030-01-02"),
+                       record("C7", "CODE_END", event_date="2026-11-02", code="5")])
+    assert ws.run(SETUP + timedelta(days=1)) == 0
+    errors = ws.errors(name)
+    assert sorted(errors["error_code"]) == ["CODE_NOT_ACTIVE", "DUPLICATE_CONTRACT"]
+    after = manifest(ws)
+    for name in tables:
+        assert after["tables"].get(name) == before["tables"].get(name), name
+    assert after["dead"] == before["dead"]
+    assert ws.table("contracts").equals(contracts_before)

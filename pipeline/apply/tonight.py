@@ -10,12 +10,11 @@ only narrows, every match is confirmed on the key itself, so a collision never m
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import polars as pl
 
+from pipeline.register.plan import Patch
 from pipeline.register.state import CONTRACT_KEY
-from pipeline.register.store import PART, ROW, TABLE_SCHEMAS, Register
+from pipeline.register.store import PART, ROW, TABLE_SCHEMAS, Holding, Register
 
 KEY_HASH = "key_hash"
 ALIVE = "_alive"
@@ -130,6 +129,7 @@ class StoredTable:
         self.tonight = KeyedTable(empty, key)
         self.touched = KeyedTable(empty.select(key), key)
         self.superseded: list[pl.DataFrame] = []
+        self.borrowed: list[tuple[pl.DataFrame, pl.DataFrame | None]] = []   # this chunk's reads
         self.written: list[str] = []          # tonight's rows already written as parts (``spill``)
         self.spilled: list[pl.Series] = []    # the key hashes of those rows: only they are looked up there
 
@@ -161,9 +161,23 @@ class StoredTable:
 
     def _take(self, fresh: pl.DataFrame, found: pl.DataFrame | None) -> None:
         if found is not None and found.height:
-            self.superseded.append(found.select(PART, ROW))
             self.tonight.add(found.drop(PART, ROW))
         self.touched.add(fresh.select(self.key))
+        self.borrowed.append((fresh, found))
+
+    def settle(self, changed: pl.DataFrame) -> None:
+        """End a chunk: the keys it read and did not change (``changed``: the keys it did) are
+        let go, so their stored rows stay as they are and nothing of theirs is written; the
+        stored rows of the others are superseded by tonight's."""
+        for fresh, found in self.borrowed:      # on the hash: a collision only keeps a key as changed
+            kept = fresh.filter(~pl.col(KEY_HASH).is_in(changed[KEY_HASH].implode()))
+            if kept.height:
+                self.tonight.drop(kept)
+                self.touched.drop(kept)
+                found = found.join(kept.select(self.key), on=self.key, how="anti") if found is not None else None
+            if found is not None and found.height:
+                self.superseded.append(found.select(PART, ROW))
+        self.borrowed = []
 
     # rows_of, drop and add work on keys already touched: a chunk touches all its keys first.
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
@@ -186,7 +200,7 @@ class StoredTable:
     def held(self) -> int:
         return self.tonight.height
 
-    def spill(self, sink: PartSink) -> None:
+    def spill(self, holding: Holding) -> None:
         """Write tonight's rows as a part (not committed yet) and read them back only when touched
         again: a night's memory then follows its chunk, not its whole size (an initial load).
         The spilled keys' hashes stay in memory, so a key that was never spilled is never looked
@@ -194,18 +208,19 @@ class StoredTable:
         if self.held() == 0:
             return
         rows = self.tonight.where(pl.lit(True))
-        self.written.append(sink.write_part(self.name, rows))
+        self.written.append(holding.part(self.name, rows))
         self.spilled.append(rows[KEY_HASH].unique())
         self.tonight = self.tonight.cleared()
         self.touched = self.touched.cleared()
 
-    def release(self) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
-        """(the superseded rows, tonight's rows in the table's schema, tonight's parts written
-        already); the table is empty after, so the night does not hold its rows twice."""
+    def release(self) -> Patch:
+        """Tonight's change of the table: the superseded rows, tonight's rows in the table's
+        schema and the parts it holds already; the table is empty after, so the night does not
+        hold its rows twice."""
         schema = TABLE_SCHEMAS[self.name]
         rows = self.tonight.table()
         self.tonight = self.tonight.cleared()
-        return self.gone(), rows.select(list(schema)).cast(schema), self.written
+        return Patch(self.gone(), rows.select(list(schema)).cast(schema), tuple(self.written))
 
 
 def touch_all(tables: list[StoredTable], keys: pl.DataFrame) -> None:
@@ -215,9 +230,3 @@ def touch_all(tables: list[StoredTable], keys: pl.DataFrame) -> None:
     found = iter(pl.collect_all(queries) if queries else [])
     for table, (fresh, query) in reads:
         table._take(fresh, next(found) if query is not None else None)
-
-
-class PartSink(Protocol):
-    """Where tonight's rows go when a night spills them (the Transaction)."""
-
-    def write_part(self, name: str, frame: pl.DataFrame) -> str: ...

@@ -12,6 +12,7 @@ without such rows is left alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from pipeline.outbox import answers, spreadsheet
 from pipeline.register.erase import Erasure, key_hash
 from pipeline.register.manifest import ScrubPlan
 from pipeline.register.state import CONTRACT_KEY
-from pipeline.register.store import DATA, Register
+from pipeline.register.store import Register
 
 NOTE = ".erased.json"
 
@@ -76,15 +77,16 @@ def _kept(config, path: Path, run_id: str) -> bool:
     return folder_day >= run_date - timedelta(days=config.settings.archive_days)
 
 
-def files_of_expired(tx, expired: pl.DataFrame | None) -> pl.DataFrame:
+def files_of_expired(reg: Register, tonight: Sequence[str], expired: pl.DataFrame) -> pl.DataFrame:
     """(run, participant, file, archived name, day) of every delivery that held an accepted record
-    of a contract whose retention ends tonight, as the events (committed and tonight's) say."""
-    parts = [tx.register.root / DATA / p for p in tx.events]
-    if expired is None or expired.height == 0 or not parts:
+    of a contract whose retention ends tonight, as the events (committed, and the parts of
+    tonight's that the transaction holds: ``tonight``) say."""
+    events = reg.scan_events(tonight)
+    if expired.height == 0 or events is None:
         return pl.DataFrame(schema=dict.fromkeys(["run_id", "participant_code", "file", "archived", "day"], pl.String))
-    held = (pl.scan_parquet(parts).join(expired.lazy(), on=CONTRACT_KEY, how="semi")
+    held = (events.join(expired.lazy(), on=CONTRACT_KEY, how="semi")
             .select("run_id", "participant_code", "file").unique().collect())
-    ledger = tx.register.read("files").select("run_id", pl.col("participant").alias("participant_code"), "file",
+    ledger = reg.read("files").select("run_id", pl.col("participant").alias("participant_code"), "file",
                                               answers.archive_names(pl.col("file"), pl.col("answer")).alias("archived"))
     return held.join(ledger, on=["run_id", "participant_code", "file"], how="left").with_columns(
         pl.col("archived").fill_null(pl.col("file")),

@@ -1,10 +1,12 @@
 """The register (DESIGN 3): Parquet parts named by one manifest, one writer at a time.
 
-In: a night's table changes (``store.Transaction``: new parts, dead rows, erased keys) and the
+In: a night's plan of table changes (``plan.Plan``: replace, patch or append per table, and the
+erasure), carried out by ``store.Transaction``, the one writer of register files, and the
 publication it plans (``manifest.PublishPlan``). Out: one committed version to read
 (``store.Register``, under ``store.reading``), and ``register/CURRENT`` swapped atomically.
 
-- ``store``      tables as parts minus dead rows; the transaction and its commit; the locks
+- ``plan``       a night's changes as frozen dataclasses, built by the stages with no side effects
+- ``store``      tables as parts minus dead rows; the transaction, its holding and its commit
 - ``manifest``   ``register/CURRENT``: the one reader and writer of it, with its format version
 - ``state``      the tables' shapes and the key names every stage shares
 - ``erase``      what a DELETE or a retention purge takes out, physically, at the commit

@@ -18,6 +18,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -25,14 +26,17 @@ import polars as pl
 from contracts_schema.barometer import TABLES as BAROMETER_TABLES
 from pipeline import faults, fsio
 from pipeline.errors import RunLocked
-from pipeline.register import manifest
-from pipeline.register.erase import PURGES_SCHEMA
+from pipeline.register import erase, manifest
+from pipeline.register.erase import PURGES_SCHEMA, Erasure
 from pipeline.register.locks import flocked
 from pipeline.register.manifest import Manifest, PublishPlan
+from pipeline.register.plan import PART, ROW, Patch, Plan, Replace, TableChange
+from pipeline.register.segments import ON_DISK
 from pipeline.register.state import (
     ADDRESSES_SCHEMA,
     BORROWERS_SCHEMA,
     CODES_SCHEMA,
+    CONTRACT_KEY,
     CONTRACTS_SCHEMA,
     HISTORY_SCHEMA,
     PERSONS_SCHEMA,
@@ -62,9 +66,7 @@ TABLE_SCHEMAS: dict[str, dict] = {
 }
 PURGE_KEY = "PURGE_KEY"        # the secret of the purge manifest's keyed hashes (never in data/)
 DATA = "data"
-PART, ROW = "_part", "_row"          # where a located row lives: its part file and row position
-MAX_DEAD_SHARE = 0.3                  # a part with more dead rows than this is rewritten
-MAX_PARTS = 4                         # a table with more parts than this has its newer parts merged
+MAX_PARTS = ON_DISK.max_segments      # a table with more parts than this has its newer parts merged
 
 
 def live_rows(path: Path, dead: pl.Series, keep_row: bool = False) -> pl.LazyFrame:
@@ -190,9 +192,23 @@ class Register:
     def rows_in(self, part: str) -> int:
         return pl.scan_parquet(self.root / DATA / part).select(pl.len()).collect().item()
 
-    def scan_events(self) -> pl.LazyFrame | None:
-        paths = self.files_of("events")
+    def scan_events(self, tonight: Sequence[str] = ()) -> pl.LazyFrame | None:
+        """The events, with parts tonight holds already (``tonight``); None when there are none."""
+        paths = [*self.files_of("events"), *(self.root / DATA / n for n in tonight)]
         return pl.scan_parquet(paths) if paths else None
+
+    def planned(self, plan: Plan, name: str, erased: bool = True) -> pl.LazyFrame:
+        """A table as it stands after ``plan`` (before the commit), lazily; without what the plan
+        erases unless ``erased`` is False."""
+        change = plan.changes.get(name)
+        if isinstance(change, Replace):
+            frame = change.rows.lazy()
+        elif change is None:
+            frame = self.scan(name)
+        else:
+            gone = change.superseded if isinstance(change, Patch) else None
+            frame = pl.concat([self.scan(name, gone, change.held), change.rows.lazy()], how="vertical_relaxed")
+        return plan.erasure.kept(name, frame) if erased else frame
 
     def named_files(self) -> set[str]:
         names = set(self.manifest.events)
@@ -217,11 +233,55 @@ class Register:
                     os.unlink(entry.path)
 
 
+class Holding:
+    """Rows a night cannot keep in memory until its plan is carried out (an initial load): written
+    now, by the transaction, as parts the manifest does not name. The plan names them (``held``),
+    ``carry_out`` takes them in, and a crash before the commit leaves them to ``clean``. Also the
+    scratch files a stage reads back before the commit, which are never part of the register."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def part(self, name: str, frame: pl.DataFrame) -> str:
+        """Rows of a table, as a part a ``Patch`` or ``Append`` will name."""
+        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
+        return self.tx._write(name, frame, 0)
+
+    def events(self, frame: pl.DataFrame) -> str | None:
+        """One part of tonight's events (a night holds them chunk by chunk, never all at once)."""
+        return self.tx._write("events", frame, 0) if frame.height else None
+
+    def part_of_frames(self, name: str, frames: Iterable[pl.DataFrame]) -> str:
+        """A table's rows that come a batch at a time, as one part."""
+        file_name = self.tx._name(name)
+        fsio.write_parquet_frames(self.tx.register.root / DATA / file_name, frames, TABLE_SCHEMAS[name])
+        faults.point("table_written")
+        return file_name
+
+    def without(self, part: str, keys: pl.DataFrame, on: list[str]) -> str:
+        """A held part again without the rows of ``keys`` (a later chunk erased them); the same
+        part when it holds none."""
+        frame = pl.read_parquet(self.tx.register.root / DATA / part)
+        kept = frame.join(keys, on=on, how="anti")
+        if kept.height == frame.height:
+            return part
+        return self.tx._write(part.split("-", 1)[0], kept, 0)
+
+    def write_scratch(self, name: str, frame: pl.DataFrame) -> Path:
+        """A file tonight reads back before the commit."""
+        path = self.tx.register.root / DATA / self.tx._name(f"scratch-{name}")
+        fsio.write_scratch_parquet(path, frame)
+        return path
+
+
 class Transaction:
-    """The new files of one night; ``commit`` makes them the register in one atomic swap."""
+    """The new files of one night, the one writer of register files: ``carry_out`` writes a
+    night's ``Plan``, ``holding`` the rows a stage cannot keep in memory until then, and
+    ``commit`` makes them the register in one atomic swap."""
 
     def __init__(self, register: Register, run_id: str) -> None:
         self.register = register
+        self.holding = Holding(self)
         self.run_id = run_id
         self.tables = {k: list(v) for k, v in register.manifest.tables.items()}
         self.events = list(register.manifest.events)
@@ -240,24 +300,6 @@ class Transaction:
         faults.point("table_written")
         return file_name
 
-    def write_frames(self, name: str, frames: Iterable[pl.DataFrame]) -> str:
-        """Write a table's rows that come a batch at a time as one part (``update`` takes it)."""
-        file_name = self._name(name)
-        fsio.write_parquet_frames(self.register.root / DATA / file_name, frames, TABLE_SCHEMAS[name])
-        faults.point("table_written")
-        return file_name
-
-    def write_scratch(self, name: str, frame: pl.DataFrame) -> Path:
-        """A file tonight reads back before the commit; never part of the register."""
-        path = self.register.root / DATA / self._name(f"scratch-{name}")
-        fsio.write_scratch_parquet(path, frame)
-        return path
-
-    def write_part(self, name: str, frame: pl.DataFrame) -> str:
-        """Write rows of a table that the night will hand to ``update`` (a night that spills)."""
-        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
-        return self._write(name, frame, 0)
-
     def update(self, name: str, superseded: pl.DataFrame, rows: pl.DataFrame, written: Sequence[str] = ()) -> None:
         """Tonight's ``rows`` (and the parts ``written`` already) replace the ``superseded``
         (PART, ROW) rows of a table.
@@ -268,7 +310,7 @@ class Transaction:
         self.tables.setdefault(name, []).extend(written)
         for (part,), group in superseded.partition_by(PART, as_dict=True).items():
             rows_dead = pl.concat([self.register.dead_rows(part), group[ROW].cast(pl.get_index_type())]).unique()
-            if rows_dead.len() > MAX_DEAD_SHARE * self.register.rows_in(part):
+            if ON_DISK.mostly_dead(rows_dead.len(), self.register.rows_in(part)):
                 live = self.register._live(part, group).collect()
                 parts = self.tables[name]
                 parts[parts.index(part)] = self._write(name, live, parts.index(part))
@@ -277,15 +319,18 @@ class Transaction:
                 self.dead[part] = self._write(f"dead-{part.removesuffix('.parquet')}",
                                               rows_dead.sort().to_frame(ROW))
         self.append(name, rows)
-        if len(self.tables[name]) > MAX_PARTS:
-            self._compact(name)
+        self._compact(name)
 
     def _compact(self, name: str) -> None:
-        """Merge the parts after the first (the big, old one) into one; all of them once the
-        merged tail outgrows the first. A night pays for this about once in MAX_PARTS nights."""
+        """Merge the newer parts into one (``segments.ON_DISK``): a night pays for this about
+        once in MAX_PARTS nights."""
         parts = self.tables[name]
-        sizes = [self.register.rows_in(p) for p in parts]
-        merge = parts if sum(sizes[1:]) >= sizes[0] else parts[1:]
+        if len(parts) <= MAX_PARTS:
+            return
+        start = ON_DISK.merge_from([self.register.rows_in(p) for p in parts])
+        if start is None:
+            return
+        merge = parts[start:]
         frames = []
         for part in merge:
             dead_file = self.dead.pop(part, None)    # tonight's list of the part's dead rows, if any
@@ -307,21 +352,44 @@ class Transaction:
         frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
         parts = self.tables.setdefault(name, [])
         parts.append(self._write(name, frame, len(parts)))
-        if len(parts) > MAX_PARTS:
-            self._compact(name)
+        self._compact(name)
 
-    def append_events(self, frame: pl.DataFrame) -> str | None:
-        """Write one part of tonight's events (a night writes them chunk by chunk)."""
-        if frame.height == 0:
-            return None
-        name = self._write("events", frame, len(self.events))
-        self.events.append(name)
-        return name
+    def carry_out(self, plan: Plan, run_date: date) -> None:
+        """Write a night's plan: each table's change without what the plan erases, then the
+        erasure of the rows that were there before, then the purge manifest."""
+        plan = self._with_erased_history(plan)
+        for name, change in plan.changes.items():
+            self._change(name, change, plan.erasure)
+        erase.apply(self, plan.erasure)
+        if plan.erasure.contracts.height:
+            self.append("purges", erase.manifest(plan.erasure, self.purge_secret(), self.run_id, run_date))
+        if plan.next_person_id is not None:
+            self.next_person_id = plan.next_person_id
 
-    def rewrite_events(self, name: str, frame: pl.DataFrame) -> None:
-        """Replace one of tonight's event parts (a later chunk erased some of its contracts)."""
-        i = self.events.index(name)
-        self.events[i] = self._write("events-tonight", frame, i)
+    def _change(self, name: str, change: TableChange, erasure: Erasure) -> None:
+        rows = erasure.kept(name, change.rows)
+        if isinstance(change, Replace):
+            self.replace(name, rows)
+        elif isinstance(change, Patch):
+            self.update(name, change.superseded, rows, change.held)
+        elif name == "events":
+            self.events.extend(change.held)
+            if rows.height:
+                self.events.append(self._write("events", rows, len(self.events)))
+        else:
+            self.tables.setdefault(name, []).extend(change.held)
+            self.append(name, rows)
+
+    def _with_erased_history(self, plan: Plan) -> Plan:
+        """The closed versions of erased contracts go dead like their other rows, so no merge of
+        history parts carries them into a part of tonight's."""
+        gone = plan.erasure.contracts
+        if gone.height == 0:
+            return plan
+        dead = self.register.locate("contract_history", gone, CONTRACT_KEY).select(PART, ROW).collect()
+        change = plan.changes.get("contract_history")
+        rows = change.rows if change is not None else pl.DataFrame(schema=HISTORY_SCHEMA)
+        return plan.with_change("contract_history", Patch(dead, rows))
 
     def view(self) -> Register:
         """The register as this transaction leaves it so far: its parts written, not committed

@@ -1,0 +1,70 @@
+"""A chunk's NEW records attached to persons, their borrower links, and the person reports.
+
+A NEW row is matched against the persons registered before the night (and the addresses they
+have, also those reported earlier tonight); a row matching nobody gets the night's new person of
+its key (``NightPersons``). Every person report (NEW, a CHANGE with person fields, a death) goes
+to the night's resolution, which folds them into their persons after the last chunk.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from contracts_schema.columns import PERSON_FIELDS
+from pipeline.apply.nightpersons import NightPersons
+from pipeline.apply.persons import MATCH, attach, id_bucket, reported_addresses
+from pipeline.apply.tonight import StoredTable
+from pipeline.register.state import CONTRACT_KEY, MT, PERSONS_SCHEMA
+from pipeline.register.store import Register
+from pipeline.rules.findings import SCHEMA as FINDING_SCHEMA
+from pipeline.rules.normalize import with_match_keys
+
+
+class PersonLinks:
+    """The night's person matching and borrower links, chunk by chunk."""
+
+    def __init__(self, reg: Register, persons: NightPersons, borrowers: StoredTable) -> None:
+        self.reg, self.persons, self.borrowers = reg, persons, borrowers
+        self.persons_committed = bool(reg.manifest.tables.get("persons"))
+        self.addresses: list[pl.DataFrame] = []        # reported tonight for registered persons
+
+    def link(self, accepted: pl.DataFrame, keys: pl.DataFrame, erase_keys: pl.DataFrame) -> pl.DataFrame:
+        """Attach the chunk's NEW rows, record their borrower links, hand the person reports to
+        the night's resolution; the warnings (findings) attaching made."""
+        new = with_match_keys(accepted.filter(MT == "NEW"))
+        near = self._persons_matching(new)
+        result = attach(new, near, self._addresses_of(near))
+        new = new.with_columns(self.persons.person_ids(result.rows))
+        self.borrowers.drop(erase_keys)
+        links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
+        self.borrowers.add(links)
+        self._reports(accepted, new, self.borrowers.rows_of(keys))
+        return result.warnings.collect().cast(FINDING_SCHEMA)
+
+    def _reports(self, accepted: pl.DataFrame, new: pl.DataFrame, borrowers: pl.DataFrame) -> None:
+        """NEW rows, CHANGEs that report person fields, and deaths, by the person they concern."""
+        link = borrowers.select(*CONTRACT_KEY, "borrower_no", "person_id")
+        reports_person = pl.any_horizontal(pl.col(PERSON_FIELDS).is_not_null())
+        on = [*CONTRACT_KEY, "borrower_no"]
+        changes = accepted.filter((MT == "CHANGE") & reports_person).join(link, on=on)
+        deaths = accepted.filter(MT == "DECEASED").join(link, on=on)
+        order = ["person_id", "event_date", "file_idx", "line_no"]
+        updates = pl.concat([new.select(*order, *PERSON_FIELDS), changes.select(*order, *PERSON_FIELDS)])
+        bucket = id_bucket(pl.col("person_id"))
+        self.persons.add(updates.with_columns(bucket), deaths.select("person_id", "event_date", bucket))
+        if self.persons_committed:     # for namesakes in later chunks: registered persons' new addresses
+            self.addresses.append(reported_addresses(updates.filter(pl.col("person_id") < self.persons.first_id)))
+
+    def _persons_matching(self, new: pl.DataFrame) -> pl.DataFrame:
+        """Every registered person with the match key of a NEW row."""
+        if not self.persons_committed or new.height == 0:
+            return pl.DataFrame(schema={c: PERSONS_SCHEMA[c] for c in ["person_id", *MATCH]})
+        wanted = new.select(MATCH).unique()
+        return (self.reg.scan("persons").select("person_id", *MATCH)
+                .join(wanted.lazy(), on=MATCH, how="semi").collect())
+
+    def _addresses_of(self, persons: pl.DataFrame) -> pl.DataFrame:
+        """The known addresses (committed and reported tonight) of ``persons``."""
+        mine = pl.col("person_id").is_in(persons["person_id"].implode())
+        committed = self.reg.scan("addresses").filter(mine).collect()
+        return pl.concat([committed, *[a.filter(mine) for a in self.addresses]], how="vertical_relaxed")
