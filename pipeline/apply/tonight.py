@@ -1,25 +1,29 @@
-"""The register as tonight's earlier chunks left it: committed parts on disk, tonight's rows in memory.
+"""The register as tonight's chunks leave it, stored as the register is: segments minus dead rows.
 
 A night is applied in chunks (a file, or a contract-hash bucket of a big file) so memory follows
-the chunk, not the night. A ``StoredTable`` reads from the committed parts only the rows of the
-keys a chunk touches and keeps them, changed, in memory (a ``KeyedTable``); at the end those rows
-become a new part and their committed versions are marked dead, so a night neither holds nor
-rewrites the whole register. A ``KeyedTable`` finds rows through a u64 hash of the key; the hash
+the chunk, not the night. A ``StoredTable`` is one keyed table as tonight sees it, in the one way
+the register stores a table (``register.segments``): its segments are the committed parts, the
+parts the transaction holds for tonight (rows spilled when memory is full), and tonight's rows
+in memory (a ``KeyedTable``); a row is live unless a dead row says otherwise. A chunk moves the
+live rows of its keys from the parts into memory, superseding them there, and gives back those
+of keys it did not change; so a key's live rows are always in one place, and a night neither
+holds nor rewrites the whole register. Rows are found through a u64 hash of the key; the hash
 only narrows, every match is confirmed on the key itself, so a collision never mixes contracts.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
-from pipeline.register.plan import Patch
+from pipeline.register.plan import Patch, no_rows
+from pipeline.register.segments import IN_MEMORY
 from pipeline.register.state import CONTRACT_KEY
 from pipeline.register.store import PART, ROW, TABLE_SCHEMAS, Holding, Register
 
 KEY_HASH = "key_hash"
 ALIVE = "_alive"
-_MAX_SEGMENTS = 32
-_MAX_DEAD_SHARE = 0.25
 
 
 def key_hash(columns: list[str] = CONTRACT_KEY) -> pl.Expr:
@@ -37,9 +41,8 @@ class KeyedTable:
     A dropped row is only marked dead (ALIVE false) and new rows are appended as a segment, so a
     chunk that changes a few rows of a big table (the borrowers of an initial load) costs what
     it changes, not a copy of the table. Each segment is one contiguous frame: a mask column
-    with other chunk bounds than its frame makes every filter gather slowly. A segment is
-    compacted once a quarter of it is dead, and the newer half of the segments is merged when
-    there are many.
+    with other chunk bounds than its frame makes every filter gather slowly. Segments are kept
+    compact as the register's parts are (``register.segments``, ``IN_MEMORY``).
     """
 
     def __init__(self, frame: pl.DataFrame, key: list[str] = CONTRACT_KEY) -> None:
@@ -74,15 +77,6 @@ class KeyedTable:
         near = self.where(self._hits(keys))
         return near.join(keys.select(self.key), on=self.key, how="semi").select(self.columns)
 
-    def missing(self, keys: pl.DataFrame) -> pl.DataFrame:
-        """The keys of ``keys`` that have no row here."""
-        if not self.segments:
-            return keys
-        near = self.where(self._hits(keys))
-        if near.height == 0:
-            return keys
-        return keys.join(near.select(self.key), on=self.key, how="anti")
-
     def drop(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> None:
         """Remove the rows of the keys in ``keys`` (optionally only those matching ``where``)."""
         if keys.height == 0:
@@ -98,7 +92,7 @@ class KeyedTable:
             if exact.len() == 0:
                 continue
             seg = seg.with_columns(seg[ALIVE].scatter(exact, False))
-            if seg.height - int(seg[ALIVE].sum()) > _MAX_DEAD_SHARE * seg.height:
+            if IN_MEMORY.mostly_dead(seg.height - int(seg[ALIVE].sum()), seg.height):
                 seg = seg.filter(pl.col(ALIVE))
             self.segments[i] = seg
 
@@ -106,10 +100,10 @@ class KeyedTable:
         if rows.height == 0:
             return
         self.segments.append(self._prepared(rows).cast(self.empty.schema))
-        if len(self.segments) > _MAX_SEGMENTS:
-            keep = len(self.segments) // 2
-            newer = pl.concat(self.segments[keep:], how="vertical").filter(pl.col(ALIVE)).rechunk()
-            self.segments = [*self.segments[:keep], newer]
+        start = IN_MEMORY.merge_from([seg.height for seg in self.segments])
+        if start is not None:
+            newer = pl.concat(self.segments[start:], how="vertical").filter(pl.col(ALIVE)).rechunk()
+            self.segments = [*self.segments[:start], newer]
 
     def table(self) -> pl.DataFrame:
         return self.where(pl.lit(True)).select(self.columns)
@@ -118,68 +112,69 @@ class KeyedTable:
         return KeyedTable(self.empty, self.key)
 
 
+@dataclass(frozen=True)
+class Part:
+    """A part of a table on disk; for a part tonight wrote, the sorted hashes of its keys, so only
+    a key among them is looked for there (a committed part may hold any key)."""
+
+    name: str
+    hashes: pl.Series | None = None
+
+    def may_hold(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """The keys of ``keys`` (a ``hashed_keys`` frame) this part may hold."""
+        if self.hashes is None:
+            return keys
+        wanted = keys[KEY_HASH]
+        at = self.hashes.search_sorted(wanted).clip(upper_bound=self.hashes.len() - 1)
+        return keys.filter(self.hashes.gather(at) == wanted)
+
+
 class StoredTable:
-    """A keyed register table as tonight sees it: the committed parts, and in memory every row
-    of the keys tonight has touched. The committed rows of a touched key are superseded."""
+    """A keyed register table as tonight sees it: its parts on disk minus the rows tonight
+    superseded, and tonight's rows in memory."""
 
     def __init__(self, reg: Register, name: str, key: list[str]) -> None:
         self.reg, self.name, self.key = reg, name, key
-        self.committed = bool(reg.manifest.tables.get(name))
-        empty = pl.DataFrame(schema=TABLE_SCHEMAS[name])
-        self.tonight = KeyedTable(empty, key)
-        self.touched = KeyedTable(empty.select(key), key)
-        self.superseded: list[pl.DataFrame] = []
-        self.borrowed: list[tuple[pl.DataFrame, pl.DataFrame | None]] = []   # this chunk's reads
-        self.written: list[str] = []          # tonight's rows already written as parts (``spill``)
-        self.spilled: list[pl.Series] = []    # the key hashes of those rows: only they are looked up there
+        self.parts = [Part(p) for p in reg.manifest.tables.get(name, [])]
+        self.tonight = KeyedTable(pl.DataFrame(schema=TABLE_SCHEMAS[name]), key)
+        self.superseded: list[pl.DataFrame] = []       # (PART, ROW) of part rows tonight replaced
+        self.moved: list[pl.DataFrame] = []            # this chunk's rows moved from the parts
 
-    @property
-    def has_base(self) -> bool:
-        """Rows of this table exist outside memory (committed, or spilled tonight)."""
-        return self.committed or bool(self.written)
-
-    def _to_read(self, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.LazyFrame | None] | None:
-        """The keys not touched yet and the query that reads their stored rows (None: none can be)."""
-        if not self.has_base or keys.height == 0:
+    def _read(self, keys: pl.DataFrame) -> pl.LazyFrame | None:
+        """The query that reads the live rows of ``keys`` from the parts (None: no part can hold one)."""
+        if not self.parts or keys.height == 0:
             return None
-        fresh = self.touched.missing(keys)
-        if fresh.height == 0:
-            return None
-        queries = []
-        if self.committed:
-            queries.append(self.reg.locate(self.name, fresh, self.key, self.gone()))
-        if self.written:
-            wanted = fresh[KEY_HASH].implode()      # the small side is the set; the spilled hashes are scanned
-            seen = pl.concat([hashes.filter(hashes.is_in(wanted)) for hashes in self.spilled])
-            again = fresh.filter(pl.col(KEY_HASH).is_in(seen.implode()))
-            if again.height:
-                queries.append(self.reg.locate(self.name, again, self.key, self.gone(), self.written,
-                                               committed=False))
+        gone = self.gone()
+        committed = [p.name for p in self.parts if p.hashes is None]
+        queries = [self.reg.locate(self.name, keys, self.key, gone, committed)] if committed else []
+        for part in (p for p in self.parts if p.hashes is not None):
+            near = part.may_hold(keys)
+            if near.height:
+                queries.append(self.reg.locate(self.name, near, self.key, gone, [part.name]))
         if not queries:
-            return fresh, None
-        return fresh, pl.concat(queries, how="vertical") if len(queries) > 1 else queries[0]
+            return None
+        return pl.concat(queries, how="vertical") if len(queries) > 1 else queries[0]
 
-    def _take(self, fresh: pl.DataFrame, found: pl.DataFrame | None) -> None:
-        if found is not None and found.height:
+    def _take(self, found: pl.DataFrame) -> None:
+        """Move the rows read into memory; they count as superseded once the chunk ``settle``s."""
+        if found.height:
             self.tonight.add(found.drop(PART, ROW))
-        self.touched.add(fresh.select(self.key))
-        self.borrowed.append((fresh, found))
+            self.moved.append(found.select(*self.key, PART, ROW).with_columns(key_hash(self.key)))
 
     def settle(self, changed: pl.DataFrame) -> None:
-        """End a chunk: the keys it read and did not change (``changed``: the keys it did) are
-        let go, so their stored rows stay as they are and nothing of theirs is written; the
-        stored rows of the others are superseded by tonight's."""
-        for fresh, found in self.borrowed:      # on the hash: a collision only keeps a key as changed
-            kept = fresh.filter(~pl.col(KEY_HASH).is_in(changed[KEY_HASH].implode()))
-            if kept.height:
-                self.tonight.drop(kept)
-                self.touched.drop(kept)
-                found = found.join(kept.select(self.key), on=self.key, how="anti") if found is not None else None
-            if found is not None and found.height:
-                self.superseded.append(found.select(PART, ROW))
-        self.borrowed = []
+        """End a chunk: the rows it moved of keys it did not change (``changed``: a ``KEY_HASH``
+        column of the keys it did) go back, live where they were, so nothing of theirs is
+        written; the others are superseded. On the hash: a collision only keeps a key as changed."""
+        if not self.moved:
+            return
+        moved, self.moved = pl.concat(self.moved), []
+        stays = pl.col(KEY_HASH).is_in(changed[KEY_HASH].implode())
+        back = moved.filter(~stays)
+        if back.height:
+            self.tonight.drop(back.select(*self.key, KEY_HASH).unique())
+        self.superseded.append(moved.filter(stays).select(PART, ROW))
 
-    # rows_of, drop and add work on keys already touched: a chunk touches all its keys first.
+    # rows_of, drop and add work on the keys a chunk has read with ``touch_all``
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
         return self.tonight.rows_of(keys)
 
@@ -190,9 +185,9 @@ class StoredTable:
         self.tonight.add(rows)
 
     def gone(self) -> pl.DataFrame:
-        """The committed rows tonight superseded, as (PART, ROW)."""
+        """The part rows tonight superseded, as (PART, ROW)."""
         if not self.superseded:
-            return pl.DataFrame(schema={PART: pl.String, ROW: pl.get_index_type()})
+            return no_rows()
         if len(self.superseded) > 1:
             self.superseded = [pl.concat(self.superseded)]
         return self.superseded[0]
@@ -201,32 +196,32 @@ class StoredTable:
         return self.tonight.height
 
     def spill(self, holding: Holding) -> None:
-        """Write tonight's rows as a part (not committed yet) and read them back only when touched
-        again: a night's memory then follows its chunk, not its whole size (an initial load).
-        The spilled keys' hashes stay in memory, so a key that was never spilled is never looked
-        up in the spilled parts."""
+        """Hand tonight's rows to the transaction as a new part, and read them back only when a
+        chunk has their key again: the night's memory then follows its chunk, not its size (an
+        initial load). The part's key hashes stay in memory, sorted, so a key it does not hold
+        is never looked for there."""
         if self.held() == 0:
             return
         rows = self.tonight.where(pl.lit(True))
-        self.written.append(holding.part(self.name, rows))
-        self.spilled.append(rows[KEY_HASH].unique())
+        self.parts.append(Part(holding.part(self.name, rows), rows[KEY_HASH].unique().sort()))
         self.tonight = self.tonight.cleared()
-        self.touched = self.touched.cleared()
 
     def release(self) -> Patch:
         """Tonight's change of the table: the superseded rows, tonight's rows in the table's
-        schema and the parts it holds already; the table is empty after, so the night does not
-        hold its rows twice."""
+        schema and the parts the transaction holds for it; memory is empty after, so the night
+        does not hold its rows twice."""
         schema = TABLE_SCHEMAS[self.name]
         rows = self.tonight.table()
         self.tonight = self.tonight.cleared()
-        return Patch(self.gone(), rows.select(list(schema)).cast(schema), tuple(self.written))
+        held = tuple(p.name for p in self.parts if p.hashes is not None)
+        return Patch(self.gone(), rows.select(list(schema)).cast(schema), held)
 
 
 def touch_all(tables: list[StoredTable], keys: pl.DataFrame) -> None:
-    """``touch`` several tables with the same keys, reading their parts at once."""
-    reads = [(table, read) for table in tables if (read := table._to_read(keys)) is not None]
-    queries = [query for _, (_, query) in reads if query is not None]
+    """Move the stored rows of ``keys`` into memory in several tables, reading their parts at once."""
+    reads = [(table, table._read(keys)) for table in tables]
+    queries = [query for _, query in reads if query is not None]
     found = iter(pl.collect_all(queries) if queries else [])
-    for table, (fresh, query) in reads:
-        table._take(fresh, next(found) if query is not None else None)
+    for table, query in reads:
+        if query is not None:
+            table._take(next(found))

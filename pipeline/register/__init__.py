@@ -7,6 +7,7 @@ publication it plans (``manifest.PublishPlan``). Out: one committed version to r
 
 - ``plan``       a night's changes as frozen dataclasses, built by the stages with no side effects
 - ``store``      tables as parts minus dead rows; the transaction, its holding and its commit
+- ``segments``   the one way a table is stored, on disk and in memory, and its compaction policy
 - ``manifest``   ``register/CURRENT``: the one reader and writer of it, with its format version
 - ``state``      the tables' shapes and the key names every stage shares
 - ``erase``      what a DELETE or a retention purge takes out, physically, at the commit

@@ -4,10 +4,11 @@ A night writes only new files, then swaps CURRENT atomically: that swap is the c
 CURRENT does not name are leftovers of a crashed run or superseded versions, and are deleted
 under the lock. One writer at a time: an exclusive ``flock`` on ``register/.lock``.
 
-A table is a list of parts. A night that changes some contracts writes their new rows as a new
-part and marks their old rows dead in a small file per part (the manifest's ``dead``), so its
-writes follow the night's work, not the register's size. A part that becomes mostly dead, or a
-table with too many parts, is rewritten (compaction); an erasure rewrites the parts that hold
+A table is a list of parts minus dead rows (``segments``: the one way cki stores a table, on
+disk and in memory). A night that changes some contracts writes their new rows as a new part and
+marks their old rows dead in a small file per part (the manifest's ``dead``), so its writes
+follow the night's work, not the register's size. A part that becomes mostly dead, or a table
+with too many parts, is rewritten (compaction, ``segments.ON_DISK``); an erasure rewrites the parts that hold
 erased rows (``erase_rows``), so erased data is physically gone at the commit. So nobody reads
 ``data/`` as plain Parquet: ``cki export`` writes a snapshot that can be (``README.txt`` says so).
 """
@@ -170,11 +171,12 @@ class Register:
         return live_rows(self.root / DATA / part, self._dead_of(part, superseded))
 
     def locate(self, name: str, keys: pl.DataFrame, on: list[str], superseded: pl.DataFrame | None = None,
-               tonight: Sequence[str] = (), committed: bool = True) -> pl.LazyFrame:
+               parts: Sequence[str] | None = None) -> pl.LazyFrame:
         """The live rows whose ``on`` columns are in ``keys``, with the PART and ROW that hold them
-        (``superseded`` and ``tonight`` as for ``scan``; ``committed=False`` looks in ``tonight``
-        only); a query, so several tables can be read at once (``pl.collect_all``)."""
-        parts = [*(self.manifest.tables.get(name, []) if committed else []), *tonight]
+        (``superseded`` as for ``scan``; ``parts``: only these, which may be parts a night holds
+        and has not committed yet; by default the committed ones); a query, so several tables
+        can be read at once (``pl.collect_all``)."""
+        parts = self.manifest.tables.get(name, []) if parts is None else parts
         schema = {**TABLE_SCHEMAS[name], ROW: pl.get_index_type(), PART: pl.String()}
         if not parts or keys.height == 0:
             return pl.LazyFrame(schema=schema)
