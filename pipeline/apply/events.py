@@ -10,7 +10,7 @@ import polars as pl
 
 from contracts_schema import mutation
 from pipeline.register.plan import Append
-from pipeline.register.state import CONTRACT_KEY, LINE
+from pipeline.register.state import CONTRACT_KEY
 from pipeline.register.store import Holding
 
 EVENT_COLUMNS = ["run_id", "file", "line_no", "participant_code", *[c for c in mutation.COLUMN_NAMES
@@ -29,7 +29,7 @@ class NightEvents:
         if self.holding is None:
             return
         events = accepted.with_columns(file_of.alias("file"), pl.lit(self.run_id).alias("run_id"))
-        name = self.holding.events(events.sort(LINE).select(EVENT_COLUMNS))
+        name = self.holding.events(events.sort(_delivered_order()).select(EVENT_COLUMNS))
         if name is not None:
             self.parts.append((name, chunk_no))
 
@@ -43,3 +43,9 @@ class NightEvents:
             later = erased.filter(pl.col("chunk_no") > chunk_no).select(CONTRACT_KEY).unique()
             held.append(self.holding.without(name, later, CONTRACT_KEY) if later.height else name)
         return Append(pl.DataFrame(), tuple(held))
+
+
+def _delivered_order() -> pl.Expr:
+    """File, then line, as one integer: a single-key sort is several times cheaper than a sort on
+    two columns (a line number stays far below 2**32)."""
+    return pl.col("file_idx").cast(pl.Int64) * (1 << 32) + pl.col("line_no")

@@ -11,6 +11,8 @@ the processor's own number, is a number, so the rows sort as the file's lines.
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -37,7 +39,20 @@ def xlsx_path(errors_csv: Path) -> Path:
 
 def write_errors(target: Path, errors: pl.DataFrame) -> None:
     """Write the errors frame (as staged, or as read back from errors.csv) as a workbook, atomically."""
+    if errors.height == 0:
+        fsio.write_bytes(target, _without_rows(tuple(errors.columns)))
+        return
     fsio.write_with(target, lambda tmp: _workbook(tmp, _as_text(errors), errors.height))
+
+
+@functools.cache
+def _without_rows(columns: tuple[str, ...]) -> bytes:
+    """The workbook of a file without findings: its bytes follow from its header alone (the
+    creation date is fixed), so a night of many clean files builds it once per header."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "empty.xlsx"
+        _workbook(path, pl.DataFrame(schema=dict.fromkeys(columns, pl.String)), 0)
+        return path.read_bytes()
 
 
 def _as_text(errors: pl.DataFrame) -> pl.DataFrame:
