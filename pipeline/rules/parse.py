@@ -37,12 +37,10 @@ def bad_flag(column: str) -> str:
 
 def to_typed(raw: pl.DataFrame, columns: tuple[Column, ...], keep: tuple[str, ...]) -> pl.DataFrame:
     """Typed frame: ``keep`` columns, every column typed, and ``bad__<col>`` for unreadable cells."""
-    typed = [typed_cell(c).alias(c.name) for c in columns]
-    flags = [
-        (pl.col(c.name).is_not_null() & typed_cell(c).is_null()).alias(bad_flag(c.name))
-        for c in columns if c.kind != "str"
-    ]
-    return raw.select(*keep, *typed, *flags)
+    typed = raw.select(*keep, *[typed_cell(c).alias(c.name) for c in columns])
+    return typed.with_columns(          # each cell is read once: the flag compares text and value
+        (raw[c.name].is_not_null() & typed[c.name].is_null()).alias(bad_flag(c.name))
+        for c in columns if c.kind != "str")
 
 
 def type_findings(typed: pl.DataFrame, columns: tuple[Column, ...], raw: pl.DataFrame,
@@ -50,7 +48,15 @@ def type_findings(typed: pl.DataFrame, columns: tuple[Column, ...], raw: pl.Data
     """One INVALID_TYPE finding per unreadable cell, quoting the delivered text.
 
     ``typed`` is ``to_typed(raw)``: the same records in the same order, so the text is taken
-    by position, not joined."""
+    by position, not joined. Only the records with an unreadable cell (nearly always none) are
+    looked at further."""
+    flags = [bad_flag(c.name) for c in columns if c.kind != "str"]
+    if not flags:
+        return []
+    unreadable = typed.select(pl.any_horizontal(flags)).to_series()
+    if not unreadable.any():
+        return []
+    typed, raw = typed.filter(unreadable), raw.filter(unreadable)
     out = []
     for c in columns:
         if c.kind == "str":

@@ -7,10 +7,12 @@ them (``\\t``, ``\\x1b``, ``\\u202e``), so what a clerk reads shows what was del
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
 from contracts_schema.plausibility import CODE, RULES, TextRule
-from pipeline.rules.findings import finding
+from pipeline.rules.findings import Rule
 
 _INVISIBLE = [*map(chr, range(0x20)), "\x7f", *map(chr, range(0x80, 0xA0)), "\u200e", "\u200f",
               *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
@@ -28,12 +30,15 @@ def plausible(value: pl.Expr, rule: TextRule) -> pl.Expr:
     return pl.all_horizontal(tests)
 
 
+def plausibility_rules(names: Collection[str]) -> list[Rule]:
+    """One rule per field of ``names`` that a plausibility rule holds for: a value it refuses."""
+    return [Rule(_text(f).is_not_null() & ~plausible(_text(f), rule), CODE, f, shown(_text(f)), rule.rule)
+            for rule in RULES for f in rule.fields if f in names]
+
+
 def plausibility_findings(typed: pl.LazyFrame) -> list[pl.LazyFrame]:
     """One finding per field of a record that holds a value the field's rule refuses."""
-    names = set(typed.collect_schema().names())
-    return [finding(typed.filter(_text(f).is_not_null() & ~plausible(_text(f), rule)), CODE, f, shown(_text(f)),
-                    rule.rule)
-            for rule in RULES for f in rule.fields if f in names]
+    return [r.on(typed) for r in plausibility_rules(set(typed.collect_schema().names()))]
 
 
 def _text(field: str) -> pl.Expr:

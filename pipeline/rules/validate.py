@@ -16,9 +16,9 @@ from contracts_schema import mutation
 from contracts_schema.codes import CONTRACT_TYPE_CODES, MAX_AGE, MIN_AGE, MIN_WRITE_OFF, REPORTING_DEADLINE_DAYS
 from pipeline.register.state import LINE, MT
 from pipeline.rules.fieldchecks import field_findings
-from pipeline.rules.findings import collect, finding
+from pipeline.rules.findings import Rule, collect, empty, finding, run_rules
 from pipeline.rules.parse import bad_flag, type_findings
-from pipeline.rules.plausibility import plausibility_findings
+from pipeline.rules.plausibility import plausibility_rules
 
 
 @dataclass(frozen=True)
@@ -41,28 +41,27 @@ def present(name: str) -> pl.Expr:
 _TYPED = {c.name for c in mutation.COLUMNS if c.kind != "str"}
 
 
-def _missing(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
+def _missing() -> list[Rule]:
     out = []
     for mtype, use in mutation.FIELD_USE.items():
         for name in use["required"]:
-            rows = lf.filter((MT == mtype) & ~present(name))
-            out.append(finding(rows, "MISSING_FIELD", name, None, f"for {mtype}"))
+            out.append(Rule((MT == mtype) & ~present(name), "MISSING_FIELD", name, None, f"for {mtype}"))
     for name, codes in mutation.CODE_FIELDS.items():
         for code, need in codes.items():
             if need == "R":
-                rows = lf.filter(MT.is_in(["NEW", "CODE"]) & (pl.col("code") == code) & ~present(name))
-                out.append(finding(rows, "MISSING_FIELD", name, None, f"with code {code}"))
+                mask = MT.is_in(["NEW", "CODE"]) & (pl.col("code") == code) & ~present(name)
+                out.append(Rule(mask, "MISSING_FIELD", name, None, f"with code {code}"))
     changeable = mutation.FIELD_USE["CHANGE"]["allowed"]
     nothing = pl.all_horizontal([~present(c) for c in changeable])
-    out.append(finding(lf.filter((MT == "CHANGE") & nothing), "MISSING_FIELD", "amount", None,
-                       "for CHANGE (a CHANGE must carry at least one field to change)"))
+    out.append(Rule((MT == "CHANGE") & nothing, "MISSING_FIELD", "amount", None,
+                    "for CHANGE (a CHANGE must carry at least one field to change)"))
     for a, b in (("postcode", "house_number"), ("house_number", "postcode")):
-        rows = lf.filter((MT == "CHANGE") & present(a) & ~present(b))
-        out.append(finding(rows, "MISSING_FIELD", b, None, f"when {a} is reported (a move)"))
+        mask = (MT == "CHANGE") & present(a) & ~present(b)
+        out.append(Rule(mask, "MISSING_FIELD", b, None, f"when {a} is reported (a move)"))
     return out
 
 
-def _forbidden(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
+def _forbidden() -> list[Rule]:
     out = []
     special = set(mutation.CODE_FIELDS) | {"actual_end_date", "borrower_no"}
     always = {"participant_code", "contract_number", "mutation_type", "event_date"}
@@ -70,52 +69,47 @@ def _forbidden(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
         allowed = always | special | set(use["required"]) | set(use["allowed"])
         for name in mutation.COLUMN_NAMES:
             if name not in allowed:
-                rows = lf.filter((MT == mtype) & present(name))
-                out.append(finding(rows, "FIELD_NOT_ALLOWED", name, pl.col(name), f"for {mtype}"))
+                out.append(Rule((MT == mtype) & present(name), "FIELD_NOT_ALLOWED", name, pl.col(name),
+                                f"for {mtype}"))
     for name, codes in mutation.CODE_FIELDS.items():
         ok = MT.is_in(["NEW", "CODE"]) & pl.col("code").is_in(list(codes))
         limit = "without code " + " or ".join(codes)
-        out.append(finding(lf.filter(present(name) & ~ok.fill_null(False)), "FIELD_NOT_ALLOWED",
-                           name, pl.col(name), limit))
+        out.append(Rule(present(name) & ~ok.fill_null(False), "FIELD_NOT_ALLOWED", name, pl.col(name), limit))
     return out
 
 
-def _end_dates(lf: pl.LazyFrame) -> list[pl.LazyFrame]:
+def _end_dates() -> list[Rule]:
     code3 = MT.is_in(["NEW", "CODE"]) & (pl.col("code") == "3")
     discharge = pl.col("final_discharge").fill_null(False)
     end = pl.col("actual_end_date")
     return [
-        finding(lf.filter(present("actual_end_date") & ~(MT == "END") & ~(code3 & discharge)),
-                "END_DATE_NOT_ALLOWED", "actual_end_date", end,
-                pl.when(code3).then(pl.lit("with code 3 without final discharge"))
-                .otherwise(pl.concat_str(pl.lit("with "), MT))),
-        finding(lf.filter(code3 & discharge & ~present("actual_end_date")),
-                "DISCHARGE_WITHOUT_END_DATE", "actual_end_date"),
-        finding(lf.filter((MT == "END") & (end != pl.col("event_date"))), "INVALID_VALUE",
-                "actual_end_date", end, "for END it must equal event_date"),
-        finding(lf.filter((MT == "CODE_END") & (pl.col("code") != "5")), "INVALID_VALUE", "code",
-                pl.col("code"), "only code 5 can be ended with CODE_END"),
-        finding(lf.filter(code3 & (pl.col("written_off_amount") < MIN_WRITE_OFF)),
-                "WRITE_OFF_TOO_SMALL", "written_off_amount", pl.col("written_off_amount"),
-                f"EUR {MIN_WRITE_OFF}"),
+        Rule(present("actual_end_date") & ~(MT == "END") & ~(code3 & discharge),
+             "END_DATE_NOT_ALLOWED", "actual_end_date", end,
+             pl.when(code3).then(pl.lit("with code 3 without final discharge"))
+             .otherwise(pl.concat_str(pl.lit("with "), MT))),
+        Rule(code3 & discharge & ~present("actual_end_date"), "DISCHARGE_WITHOUT_END_DATE", "actual_end_date"),
+        Rule((MT == "END") & (end != pl.col("event_date")), "INVALID_VALUE",
+             "actual_end_date", end, "for END it must equal event_date"),
+        Rule((MT == "CODE_END") & (pl.col("code") != "5"), "INVALID_VALUE", "code",
+             pl.col("code"), "only code 5 can be ended with CODE_END"),
+        Rule(code3 & (pl.col("written_off_amount") < MIN_WRITE_OFF),
+             "WRITE_OFF_TOO_SMALL", "written_off_amount", pl.col("written_off_amount"), f"EUR {MIN_WRITE_OFF}"),
     ]
 
 
-def _dates(lf: pl.LazyFrame, rules: RunRules) -> list[pl.LazyFrame]:
+def _dates(rules: RunRules) -> list[Rule]:
     out = []
     for name in ("event_date", "arrears_since", "actual_end_date", "birth_date"):
-        rows = lf.filter(pl.col(name) > rules.run_date)
-        out.append(finding(rows, "FUTURE_DATE", name, pl.col(name), rules.run_date.isoformat()))
+        out.append(Rule(pl.col(name) > rules.run_date, "FUTURE_DATE", name, pl.col(name),
+                        rules.run_date.isoformat()))
     deadline = rules.run_date - timedelta(days=REPORTING_DEADLINE_DAYS)
-    late = lf.filter((pl.col("kind") != "INIT") & (pl.col("event_date") < deadline))
-    out.append(finding(late, "LATE", "event_date", pl.col("event_date"),
-                       pl.col("event_date").dt.offset_by(f"{REPORTING_DEADLINE_DAYS}d"),
-                       rules.late_severity))
+    out.append(Rule((pl.col("kind") != "INIT") & (pl.col("event_date") < deadline), "LATE", "event_date",
+                    pl.col("event_date"), pl.col("event_date").dt.offset_by(f"{REPORTING_DEADLINE_DAYS}d"),
+                    rules.late_severity))
     age = age_on(pl.col("birth_date"), pl.col("event_date"))
-    out.append(finding(lf.filter((age < MIN_AGE) | (age > MAX_AGE)), "OUT_OF_RANGE", "birth_date",
-                       pl.col("birth_date"),
-                       pl.concat_str(pl.lit(f"age {MIN_AGE} to {MAX_AGE} on event_date, not "),
-                                     age.cast(pl.String))))
+    out.append(Rule((age < MIN_AGE) | (age > MAX_AGE), "OUT_OF_RANGE", "birth_date", pl.col("birth_date"),
+                    pl.concat_str(pl.lit(f"age {MIN_AGE} to {MAX_AGE} on event_date, not "),
+                                  age.cast(pl.String))))
     return out
 
 
@@ -127,38 +121,48 @@ def age_on(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
     return years - before.cast(pl.Int32)
 
 
-def _participant_types(lf: pl.LazyFrame, rules: RunRules) -> list[pl.LazyFrame]:
+def _participant_types(rules: RunRules) -> list[Rule]:
     pairs = [f"{p}:{t}" for p, types in rules.allowed_types.items() for t in types]
     pair = pl.concat_str(pl.col("participant"), pl.lit(":"), pl.col("contract_type"))
     allowed = pl.col("participant").replace_strict(
         {p: ", ".join(t) or "none" for p, t in rules.allowed_types.items()}, default="none")
     known = pl.col("contract_type").is_in(list(CONTRACT_TYPE_CODES))
-    rows = lf.filter((MT == "NEW") & known & ~pair.is_in(pairs))
-    return [finding(rows, "TYPE_NOT_ALLOWED", "contract_type", pl.col("contract_type"), allowed)]
+    return [Rule((MT == "NEW") & known & ~pair.is_in(pairs), "TYPE_NOT_ALLOWED", "contract_type",
+                 pl.col("contract_type"), allowed)]
 
 
-def _duplicates(raw: pl.LazyFrame) -> list[pl.LazyFrame]:
+def _duplicates(raw: pl.DataFrame) -> pl.DataFrame:
     """A row equal in every column to an earlier row of the same file.
 
-    Rows are grouped by a hash of all columns (cheap at national scale); the few candidates are
-    then compared column by column with their first row, so a hash collision never rejects.
+    Equal rows hash alike, so when no two rows of the chunk share a hash of the file and every
+    column (a clean chunk) there is no duplicate. Otherwise rows are grouped by a hash of all
+    columns; the few candidates are then compared column by column with their first row, so a
+    hash collision never rejects.
     """
     cols = list(mutation.COLUMN_NAMES)
-    hashed = raw.select("file_idx", "line_no", pl.struct(cols).hash(seed=7).alias("row_hash"))
+    if raw.select("file_idx", *cols).hash_rows(seed=7).n_unique() == raw.height:
+        return empty()
+    hashed = raw.lazy().select("file_idx", "line_no", pl.struct(cols).hash(seed=7).alias("row_hash"))
     first = pl.col("line_no").min().over(["file_idx", "row_hash"])
     pairs = hashed.with_columns(first.alias("first_line")).filter(pl.col("line_no") != pl.col("first_line"))
-    later = pairs.join(raw, on=["file_idx", "line_no"]).drop("row_hash")
-    earlier = raw.select("file_idx", pl.col("line_no").alias("first_line"), *[pl.col(c).alias(f"f__{c}") for c in cols])
+    later = pairs.join(raw.lazy(), on=["file_idx", "line_no"]).drop("row_hash")
+    earlier = raw.lazy().select("file_idx", pl.col("line_no").alias("first_line"),
+                                *[pl.col(c).alias(f"f__{c}") for c in cols])
     same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"f__{c}")) for c in cols])
     rows = later.join(earlier, on=["file_idx", "first_line"]).filter(same)
-    return [finding(rows, "DUPLICATE_RECORD", "", None, pl.col("first_line"))]
+    return collect([finding(rows, "DUPLICATE_RECORD", "", None, pl.col("first_line"))])
+
+
+def record_rules(rules: RunRules) -> list[Rule]:
+    """The rules that read one typed record alone (duplicates and Pandera's checks aside)."""
+    return _missing() + _forbidden() + _end_dates() + _dates(rules) + _participant_types(rules)
 
 
 def record_findings(typed: pl.DataFrame, raw: pl.DataFrame, rules: RunRules) -> pl.DataFrame:
-    """Every finding of the per-record checks for the night's mutation records."""
-    lf, raw_lf = typed.lazy(), raw.lazy()
-    parts = [field_findings(typed, mutation.MutationRecord).lazy()]
-    parts += type_findings(typed, mutation.COLUMNS, raw, LINE)
-    parts += _missing(lf) + _forbidden(lf) + _end_dates(lf) + _dates(lf, rules)
-    parts += _participant_types(lf, rules) + _duplicates(raw_lf) + plausibility_findings(lf)
-    return collect(parts)
+    """Every finding of the per-record checks for the night's mutation records, in the order the
+    checks are listed (field checks, types, record rules, duplicates, plausibility)."""
+    return collect([field_findings(typed, mutation.MutationRecord).lazy(),
+                    *type_findings(typed, mutation.COLUMNS, raw, LINE),
+                    run_rules(typed, record_rules(rules)).lazy(),
+                    _duplicates(raw).lazy(),
+                    run_rules(typed, plausibility_rules(typed.columns)).lazy()])
