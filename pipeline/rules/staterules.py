@@ -31,12 +31,21 @@ def _amount_range() -> pl.Expr:
     return pl.concat_str(pl.lit("EUR "), low, pl.lit(" to "), high, pl.lit(" for type "), CTYPE)
 
 
+def _months_after(start: pl.Expr, months: pl.Expr, where: pl.Expr) -> pl.Expr:
+    """``start`` plus ``months`` calendar months (a month end where the day is missing), on the rows
+    ``where`` holds, null elsewhere: each row's offset is a text to parse, and few rows need one."""
+    return start.dt.offset_by(pl.concat_str(pl.when(where).then(months.clip(lower_bound=0)).cast(pl.String),
+                                            pl.lit("mo")))
+
+
 def _contract_fields(scope: pl.Expr, start: pl.Expr) -> list[Rule]:
     """Amount and theoretical end date against the type table (NEW, and CHANGE of a contract)."""
     amount, end = pl.col("amount"), pl.col("theoretical_end_date")
     use_a, use_e = pl.col("ct_amount_use"), pl.col("ct_end_date_use")
     months = pl.col("ct_min_duration_months")
-    earliest = start.dt.offset_by(pl.concat_str(months.clip(lower_bound=0).cast(pl.String), pl.lit("mo")))
+    dated = scope & (use_e != "forbidden") & (months > 0) & (end > start)
+    near = end < start + pl.duration(days=31 * months)       # n months are at most 31·n days: only these
+    earliest = _months_after(start, months, dated & near)    # can end too early
     is_new = MT == "NEW"
     return [
         Rule(scope & (use_a == "forbidden") & amount.is_not_null(), "FIELD_NOT_ALLOWED",
@@ -53,7 +62,7 @@ def _contract_fields(scope: pl.Expr, start: pl.Expr) -> list[Rule]:
         Rule(scope & (use_e != "forbidden") & (end <= start), "OUT_OF_RANGE",
              "theoretical_end_date", end, pl.concat_str(pl.lit("after the start date "),
                                                         start.cast(pl.String))),
-        Rule(scope & (use_e != "forbidden") & (months > 0) & (end > start) & (end < earliest),
+        Rule(dated & (end < earliest),
              "OUT_OF_RANGE", "theoretical_end_date", end,
              pl.concat_str(pl.lit("a duration of at least "), months.cast(pl.String),
                            pl.lit(" months for type "), CTYPE)),
@@ -75,7 +84,7 @@ def _codes() -> list[Rule]:
     coded = MT.is_in(["NEW", "CODE"])
     a = coded & (CODE == "A")
     since = pl.col("arrears_since")
-    from_day = since.dt.offset_by(pl.concat_str(pl.col("ct_arrears_days").cast(pl.String), pl.lit("d")))
+    from_day = since + pl.duration(days=pl.col("ct_arrears_days"))
     base = pl.coalesce(pl.when(MT == "NEW").then(pl.col("amount")), pl.col("s_amount"))
     share = (base.cast(pl.Float64) * pl.col("ct_arrears_min_share")).ceil().cast(pl.Int64)
     minimum = pl.max_horizontal(share.fill_null(0), pl.col("ct_arrears_min_amount"))
