@@ -37,10 +37,11 @@ def bad_flag(column: str) -> str:
 
 def to_typed(raw: pl.DataFrame, columns: tuple[Column, ...], keep: tuple[str, ...]) -> pl.DataFrame:
     """Typed frame: ``keep`` columns, every column typed, and ``bad__<col>`` for unreadable cells."""
-    typed = raw.select(*keep, *[typed_cell(c).alias(c.name) for c in columns])
-    return typed.with_columns(          # each cell is read once: the flag compares text and value
-        (raw[c.name].is_not_null() & typed[c.name].is_null()).alias(bad_flag(c.name))
-        for c in columns if c.kind != "str")
+    read = [c.name for c in columns if c.kind != "str"]
+    delivered = [pl.col(name).is_not_null().alias(bad_flag(name)) for name in read]
+    typed = raw.select(*keep, *[typed_cell(c).alias(c.name) for c in columns], *delivered)
+    return typed.with_columns(          # each cell is read once: a delivered cell without a value is bad
+        (pl.col(bad_flag(name)) & pl.col(name).is_null()).alias(bad_flag(name)) for name in read)
 
 
 def type_findings(typed: pl.DataFrame, columns: tuple[Column, ...], raw: pl.DataFrame,

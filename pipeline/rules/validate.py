@@ -140,16 +140,29 @@ def _participant_types(rules: RunRules) -> list[Rule]:
                  pl.col("contract_type"), allowed)]
 
 
+_ROW_KEY = ["contract_number", "mutation_type", "event_date", "borrower_no", "code"]   # nearly a record's key
+
+
+def _distinct(raw: pl.DataFrame, columns: list[str]) -> bool:
+    """Whether no two rows of a file are equal in ``columns``: their combined hashes all differ
+    (equal rows hash alike). Column by column, as a select would first copy the delivered
+    frame's batches into one."""
+    hashed = raw["file_idx"].hash(seed=7)
+    for i, name in enumerate(columns):
+        hashed = hashed ^ raw[name].hash(seed=11 + i)
+    return hashed.n_unique() == raw.height
+
+
 def _duplicates(raw: pl.DataFrame) -> pl.DataFrame:
     """A row equal in every column to an earlier row of the same file.
 
-    Equal rows hash alike, so when no two rows of the chunk share a hash of the file and every
-    column (a clean chunk) there is no duplicate. Otherwise rows are grouped by a hash of all
-    columns; the few candidates are then compared column by column with their first row, so a
-    hash collision never rejects.
+    Equal rows agree in every column, so when no two rows of a file agree in the columns of
+    ``_ROW_KEY`` (a clean chunk), or else in all columns, by hash, there is no duplicate.
+    Otherwise rows are grouped by a hash of all columns; the few candidates are then compared
+    column by column with their first row, so a hash collision never rejects.
     """
     cols = list(mutation.COLUMN_NAMES)
-    if raw.select("file_idx", *cols).hash_rows(seed=7).n_unique() == raw.height:
+    if _distinct(raw, _ROW_KEY) or _distinct(raw, cols):
         return empty()
     hashed = raw.lazy().select("file_idx", "line_no", pl.struct(cols).hash(seed=7).alias("row_hash"))
     first = pl.col("line_no").min().over(["file_idx", "row_hash"])
