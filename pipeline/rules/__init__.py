@@ -9,7 +9,9 @@ step's records beside the contract's state. Out: typed frames and the long frame
 - ``plausibility``  person data that is no name
 - ``staterules``    rules that need the contract's type or the register's state
 - ``normalize``     the match keys of SPEC 5.1 (names, initials, postcodes)
-- ``findings``      the findings frame and its messages
+- ``findings``      the findings frame and its messages; ``Rule`` (a mask and the finding it makes)
+                    and ``run_rules``, which evaluates many rules' masks in one pass, so a clean
+                    chunk pays for its masks only
 
 Called by ``apply``, ``consult`` (requests are checked the same way), ``outbox`` (messages for
 ``errors.csv``) and the night. Imports only ``contracts_schema``, the foundation modules and

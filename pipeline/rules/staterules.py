@@ -52,8 +52,7 @@ def _contract_fields(scope: pl.Expr, start: pl.Expr) -> list[Rule]:
              "amount", amount, _type_limit("")),
         Rule(scope & is_new & (use_a == "required") & amount.is_null(), "MISSING_FIELD",
              "amount", None, _type_limit("")),
-        Rule(scope & (use_a != "forbidden") & (
-             (amount < pl.col("ct_amount_min")) | (amount > pl.col("ct_amount_max"))),
+        Rule(scope & (use_a != "forbidden") & ((amount < pl.col("ct_amount_min")) | (amount > pl.col("ct_amount_max"))),
              "OUT_OF_RANGE", "amount", amount, _amount_range()),
         Rule(scope & (use_e == "forbidden") & end.is_not_null(), "FIELD_NOT_ALLOWED",
              "theoretical_end_date", end, _type_limit("")),

@@ -1,6 +1,9 @@
 """Per-record checks that need nothing but the record: types, values, required and forbidden fields,
 dates, lateness, duplicates and the participant's contract types.
 
+Each check is a ``Rule`` (a mask and the finding it makes), all run in one pass by
+``run_rules``; the duplicates check needs the whole chunk and has its own cheap pre-check.
+
 Checks that depend on the contract type or the register's state run in ``apply``, where the
 contract's type and state are known for every record.
 """
