@@ -64,7 +64,9 @@ def errors_frame(findings: pl.DataFrame, raw: pl.DataFrame | None, id_column: st
                  columns: tuple[str, ...], language: str = DEFAULT_LANGUAGE) -> pl.DataFrame:
     """One row per finding with its message (in ``language``), then the record's columns as delivered."""
     others = [c for c in columns if c != id_column]
-    rows = with_messages(findings, language).sort(["line_no", "error_code", "field"])
+    # every column a row shows decides its place: two findings of one cell (a duplicate's, a
+    # Pandera check's) come in join order, which varies, and the same night must give the same bytes
+    rows = with_messages(findings, language).sort(["line_no", "error_code", "field", "severity", "message"])
     if raw is None:
         rows = rows.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in (id_column, *others))
     else:
