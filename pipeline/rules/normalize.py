@@ -39,11 +39,28 @@ def match_keys(prefix: str = "") -> list[pl.Expr]:
 def with_match_keys(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` (person columns) with the ``match_keys`` columns (SPEC 5.1), the name keys
     computed once per distinct name: a national load repeats each surname and initials
-    thousands of times, and Unicode normalisation is the costly part."""
-    keys = {e.meta.output_name(): e for e in match_keys()}
-    names = ["surname_prefix", "birth_surname"]
-    surnames = frame.select(names).unique().with_columns(keys["surname_key"])
-    initials = frame.select("initials").unique().with_columns(keys["initials_key"], keys["first_initial"])
-    return (frame.join(surnames, on=names, how="left", maintain_order="left", nulls_equal=True)
-            .join(initials, on="initials", how="left", maintain_order="left", nulls_equal=True)
-            .with_columns(keys["postcode_key"]))
+    thousands of times, and Unicode normalisation is the costly part. Each row finds its
+    name's key by position (an Enum of the distinct names), not by a join."""
+    whole = pl.concat_str(pl.col("surname_prefix").fill_null(""), pl.col("birth_surname").fill_null(""))
+    (surname,) = per_distinct(frame.select(whole).to_series(),               # surname_key: letters of this
+                              letters_only(pl.col("text")).alias("surname_key"))
+    ini = initials_key(pl.col("text"))
+    initials, first = per_distinct(frame["initials"].fill_null(""), ini.alias("initials_key"),
+                                   ini.str.slice(0, 1).alias("first_initial"))
+    return frame.with_columns(surname, initials, first, _postcode_keys(frame["postcode"]))
+
+
+def per_distinct(text: pl.Series, *keys: pl.Expr) -> list[pl.Series]:
+    """``keys`` (expressions of the column "text") for every row of ``text`` (no nulls),
+    computed once per distinct text."""
+    distinct = text.unique()
+    at = text.cast(pl.Enum(distinct)).to_physical()
+    return [key.gather(at) for key in distinct.to_frame("text").select(*keys).get_columns()]
+
+
+def _postcode_keys(postcode: pl.Series) -> pl.Series:
+    """``postcode_key`` of each row; a column already in that form (digits and capitals only,
+    as delivered almost always) is its own key."""
+    if postcode.str.contains(r"[^0-9A-Z]").any():
+        return postcode.to_frame().select(postcode_key(pl.col("postcode")).alias("postcode_key")).to_series()
+    return postcode.alias("postcode_key")
