@@ -11,6 +11,7 @@ asks for. It writes no register file; the night hands the plan to the transactio
 - ``ranks``         one rank at a time: the k-th report of every contract in one vectorised step
 - ``linking``       NEW records attached to persons, borrower links, person reports
 - ``persons``       matching and folding person reports; ``nightpersons`` numbers new persons
+- ``keyindex``      keys numbered as they come, found again through a sorted u64 hash
 - ``versions``      the closed versions a chunk adds to the contract history
 - ``codes``         the codes a chunk adds and ends
 - ``events``        tonight's events, the audit trail, chunk by chunk

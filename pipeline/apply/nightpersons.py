@@ -2,10 +2,13 @@
 
 A chunk matches its NEW rows against the register as it stood before the night; a row matching
 nobody gets the new person of its key (GROUP_KEY), numbered the first time the night sees that
-key. Only that narrow index of new persons stays in memory. The reports (NEW rows, CHANGE rows
-with person fields, deaths) are kept, written out as scratch files sorted by the bucket of their
-person once there are many; after the last chunk each range of buckets is folded into its
-persons and written, so memory follows the chunk and the bucket, not the night (decision 38).
+key. Only that narrow index of new persons stays in memory, found through a sorted hash of the
+key (``keyindex``), so a chunk costs what its own keys cost, not what the night numbered before
+it; it is let go when the chunks are done. The reports (NEW rows, CHANGE rows with person
+fields, deaths) are kept, written out as scratch files sorted by the bucket of their person once
+there are many; after the last chunk each range of buckets is sorted once by person and report
+order, folded into its persons and written, so memory follows the chunk and the bucket, not the
+night (decision 38).
 """
 
 from __future__ import annotations
@@ -18,22 +21,24 @@ from typing import Protocol
 import polars as pl
 
 from contracts_schema.columns import PERSON_FIELDS
+from pipeline.apply.keyindex import IDX, KEY_HASH, KeyIndex, key_hash
 from pipeline.apply.persons import (
     FINE_BUCKETS,
     GROUP_KEY,
     MATCH,
-    fold,
+    addresses_in_order,
+    fold_in_order,
+    in_report_order,
     new_persons,
-    reported_addresses,
     unrecorded,
 )
-from pipeline.apply.tonight import KeyedTable, hashed_keys
 from pipeline.register.state import ADDRESSES_SCHEMA, PERSONS_SCHEMA
 from pipeline.register.store import PART, ROW, Register
 
 NO_REPORTS = {"person_id": pl.Int64(), "event_date": pl.Date(), "file_idx": pl.Int32(), "line_no": pl.Int64(),
               **{f: PERSONS_SCHEMA[f] for f in PERSON_FIELDS}}
-NUMBERED = {**{c: PERSONS_SCHEMA[c] for c in MATCH}, "group_extra": pl.String(), "person_id": pl.Int64()}
+NUMBERED = {**{c: PERSONS_SCHEMA[c] for c in MATCH}, "group_extra": pl.String()}
+FIRST = "first_line"        # (file_idx, line_no) as one Int64: where a key first appears tonight
 
 
 class ScratchSink(Protocol):
@@ -86,7 +91,7 @@ class NightPersons:
         self.resolve_rows = limit * 3 // 2          # reports resolved at once, about
         self.updates = Scratch("person-reports", sink, limit)
         self.deaths = Scratch("person-deaths", sink, limit)
-        self.numbered = KeyedTable(pl.DataFrame(schema=NUMBERED), GROUP_KEY)
+        self.numbered = KeyIndex(NUMBERED)         # the night's new persons: the key of id first_id + i at i
         self.first_id = self.next_id = next_id
 
     @property
@@ -96,20 +101,27 @@ class NightPersons:
     def person_ids(self, rows: pl.DataFrame) -> pl.Series:
         """Per NEW row of ``attach`` (in its order): its registered person, else the new person of
         its key, numbered here the first time the night sees the key (in delivery order)."""
-        unmatched = rows.filter(pl.col("person_id").is_null())
-        if unmatched.height == 0:
+        todo = rows.select(pl.arg_where(pl.col("person_id").is_null())).to_series()
+        if todo.len() == 0:
             return rows["person_id"]
-        seen = self.numbered.rows_of(hashed_keys(unmatched, GROUP_KEY))
-        fresh = (unmatched.join(seen, on=GROUP_KEY, how="anti", nulls_equal=True)
-                 .group_by(GROUP_KEY).agg((pl.col("file_idx").cast(pl.Int64) * (1 << 32) + pl.col("line_no"))
-                                          .min().alias("first"))
-                 .sort("first").select(*GROUP_KEY, (pl.int_range(pl.len(), dtype=pl.Int64) + self.next_id)
-                                       .alias("person_id")))
-        self.numbered.add(fresh)
-        self.next_id += fresh.height
-        ids = pl.concat([seen, fresh]).rename({"person_id": "new_id"})
-        return (rows.join(ids, on=GROUP_KEY, how="left", maintain_order="left", nulls_equal=True)
-                .select(pl.coalesce("person_id", "new_id").alias("person_id"))["person_id"])
+        whole = todo.len() == rows.height                 # an initial load: nobody is registered yet
+        asked = (rows if whole else rows.select(pl.all().gather(todo))).select(
+            *GROUP_KEY, key_hash(GROUP_KEY), (pl.col("file_idx").cast(pl.Int64) * (1 << 32) + pl.col("line_no"))
+            .alias(FIRST))
+        keys, of_row = distinct_keys(asked)
+        ids = self._numbers(keys).gather(of_row["key"]) + self.first_id
+        return rows["person_id"].clone().scatter(of_row["row"] if whole else todo.gather(of_row["row"]), ids)
+
+    def _numbers(self, keys: pl.DataFrame) -> pl.Series:
+        """Per key of ``distinct_keys``: its number in the index; a key not there yet is added,
+        in the order of the first line of each."""
+        numbers = self.numbered.find(keys)
+        fresh = numbers.is_null().arg_true()
+        fresh = fresh.gather(keys[FIRST].gather(fresh).arg_sort())
+        start = self.numbered.height
+        self.numbered.add(keys.select(pl.all().gather(fresh)))
+        self.next_id = self.first_id + self.numbered.height
+        return numbers.scatter(fresh, pl.int_range(start, self.numbered.height, dtype=pl.Int64, eager=True))
 
     def add(self, updates: pl.DataFrame, deaths: pl.DataFrame) -> None:
         self.updates.add(updates)
@@ -122,6 +134,7 @@ class NightPersons:
         while ranges < FINE_BUCKETS and self.updates.rows / ranges > self.resolve_rows:
             ranges *= 2
         out = Resolved()
+        self.numbered = KeyIndex(NUMBERED)       # no chunk asks any more: let go of the night's keys
         return out, self._persons(reg, out, FINE_BUCKETS // ranges)
 
     def _persons(self, reg: Register, out: Resolved, width: int) -> Iterator[pl.DataFrame]:
@@ -131,17 +144,52 @@ class NightPersons:
             deaths = self.deaths.of_buckets(lo, lo + width)
             if updates.height == 0 and deaths.height == 0:
                 continue
-            named = pl.concat([updates["person_id"], deaths["person_id"]]).unique()
-            base = [new_persons(named.filter(named >= self.first_id))]
-            known = named.filter(named < self.first_id).to_frame()
-            if committed and known.height:
-                found = reg.locate("persons", known, ["person_id"]).collect()
-                out.superseded.append(found.select(PART, ROW))
-                base.append(found.drop(PART, ROW))
-            yield fold(pl.concat(base, how="vertical_relaxed"), updates, deaths)
-            out.addresses.append(_fresh(reg, reported_addresses(updates), committed))
+            ordered = in_report_order(updates)
+            del updates
+            yield fold_in_order(self._base(reg, out, ordered, deaths, committed), ordered, deaths)
+            out.addresses.append(_fresh(reg, addresses_in_order(ordered), committed))
         for scratch in (self.updates, self.deaths):
             scratch.remove()
+
+    def _base(self, reg: Register, out: Resolved, ordered: pl.DataFrame, deaths: pl.DataFrame,
+              committed: bool) -> pl.DataFrame:
+        """The persons the reports name as they stand before tonight, sorted by id: the
+        registered ones as committed (their rows superseded), the new ones empty."""
+        named = pl.concat([ordered["person_id"], deaths["person_id"]]).unique().sort()
+        known = named.filter(named < self.first_id).to_frame()
+        base = []
+        if committed and known.height:
+            found = reg.locate("persons", known, ["person_id"]).collect()
+            out.superseded.append(found.select(PART, ROW))
+            base.append(found.drop(PART, ROW).sort("person_id"))
+        base.append(new_persons(named.filter(named >= self.first_id)))
+        # registered ids lie below first_id and the new ones from it on: each part sorted, so the whole
+        return pl.concat(base, how="vertical_relaxed").with_columns(pl.col("person_id").set_sorted())
+
+
+def distinct_keys(asked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The distinct GROUP_KEYs of ``asked`` (GROUP_KEY, KEY_HASH, FIRST per row), sorted by hash,
+    with the first line of each; and per row of ``asked`` ("row") the row of its key ("key").
+
+    Sorted by (hash, line): a key's rows follow each other, its first line first, and each row's
+    text is compared with the row before it when their hashes are the same. Only if two keys of
+    the chunk share a hash is the text itself grouped (``text_keys``).
+    """
+    rows = asked.with_row_index("row").sort(KEY_HASH, FIRST)
+    start = rows.select(pl.col(KEY_HASH).ne_missing(pl.col(KEY_HASH).shift(1))).to_series()
+    same = rows.select(pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in GROUP_KEY])).to_series()
+    if not (start | same).all():
+        return text_keys(asked)
+    keys = rows.filter(start).select(*GROUP_KEY, KEY_HASH, FIRST)
+    return keys, rows.select("row", (start.cum_sum() - 1).cast(IDX).alias("key"))
+
+
+def text_keys(asked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``distinct_keys`` grouped on the text (nulls equal, as the rows of one key)."""
+    keys = asked.group_by(GROUP_KEY).agg(pl.col(KEY_HASH).first(), pl.col(FIRST).min()).sort(KEY_HASH)
+    rows = asked.with_row_index("row").join(keys.select(*GROUP_KEY, pl.int_range(pl.len(), dtype=IDX).alias("key")),
+                                            on=GROUP_KEY, how="left", nulls_equal=True)
+    return keys, rows.select("row", "key")
 
 
 def _fresh(reg: Register, reported: pl.DataFrame, committed: bool) -> pl.DataFrame:
