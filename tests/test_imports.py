@@ -13,7 +13,7 @@ demo), which may import anything.
 module that reads or writes Parquet itself (Polars, PyArrow) or names the register's files
 (``DATA``, ``READERS``, ``PURGE_KEY``, ``README`` of ``pipeline.register.store``; ``CURRENT``,
 ``PUBLISHED``, ``.lock``, ``.readers``) must be in ``OPENS_FILES``, under its unit, with why; a
-unit not there (``rules``, ``consult``, ``barometer``, the orchestration) may open none. A plain
+unit not there (``rules``, ``apply``, ``consult``, ``barometer``, the orchestration) may open none. A plain
 ``open()`` is no sign: nothing reads a Parquet part or the manifest byte by byte without naming it.
 """
 
@@ -75,9 +75,6 @@ OPENS_FILES: dict[str, dict[str, str]] = {
     "pipeline.outbox": {
         "pipeline/outbox/publish.py": "the roll-forward's PUBLISHED marker beside CURRENT, its own",
         "pipeline/outbox/scrub.py": "reads an archived Parquet delivery to rewrite it without erased contracts",
-    },
-    "pipeline.apply": {
-        "pipeline/apply/nightpersons.py": "reads back the scratch files the night's transaction wrote for it",
     },
     "pipeline.ops": {
         "pipeline/ops/status.py": "cki status checks the files on disk against CURRENT: the layout is its subject",

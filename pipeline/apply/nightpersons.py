@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import polars as pl
 
@@ -33,7 +32,7 @@ from pipeline.apply.persons import (
     unrecorded,
 )
 from pipeline.register.state import ADDRESSES_SCHEMA, PERSONS_SCHEMA
-from pipeline.register.store import PART, ROW, Register
+from pipeline.register.store import PART, ROW, Holding, Register
 
 NO_REPORTS = {"person_id": pl.Int64(), "event_date": pl.Date(), "file_idx": pl.Int32(), "line_no": pl.Int64(),
               **{f: PERSONS_SCHEMA[f] for f in PERSON_FIELDS}}
@@ -41,14 +40,10 @@ NUMBERED = {**{c: PERSONS_SCHEMA[c] for c in MATCH}, "group_extra": pl.String()}
 FIRST = "first_line"        # (file_idx, line_no) as one Int64: where a key first appears tonight
 
 
-class ScratchSink(Protocol):
-    def write_scratch(self, name: str, frame: pl.DataFrame) -> Path: ...
-
-
 class Scratch:
     """Frames of one kind with a ``bucket`` column; written out sorted by bucket when many."""
 
-    def __init__(self, name: str, sink: ScratchSink | None, limit: int) -> None:
+    def __init__(self, name: str, sink: Holding | None, limit: int) -> None:
         self.name, self.sink, self.limit = name, sink, limit
         self.frames: list[pl.DataFrame] = []
         self.paths: list[Path] = []
@@ -68,7 +63,8 @@ class Scratch:
     def of_buckets(self, lo: int, hi: int) -> pl.DataFrame:
         """The rows of buckets ``lo`` to ``hi`` (exclusive)."""
         mine = (pl.col("bucket") >= lo) & (pl.col("bucket") < hi)
-        parts = [pl.scan_parquet(p).filter(mine) for p in self.paths] + [f.lazy().filter(mine) for f in self.frames]
+        held = [self.sink.scan_scratch(p).filter(mine) for p in self.paths] if self.sink is not None else []
+        parts = held + [f.lazy().filter(mine) for f in self.frames]
         return pl.concat(parts, how="vertical").collect() if parts else pl.DataFrame(schema=NO_REPORTS)
 
     def remove(self) -> None:
@@ -87,7 +83,7 @@ class Resolved:
 class NightPersons:
     """The persons a night creates (numbered as the chunks come) and its person reports."""
 
-    def __init__(self, sink: ScratchSink | None, limit: int, next_id: int) -> None:
+    def __init__(self, sink: Holding | None, limit: int, next_id: int) -> None:
         self.resolve_rows = limit * 3 // 2          # reports resolved at once, about
         self.updates = Scratch("person-reports", sink, limit)
         self.deaths = Scratch("person-deaths", sink, limit)

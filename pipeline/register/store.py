@@ -275,6 +275,10 @@ class Holding:
         fsio.write_scratch_parquet(path, frame)
         return path
 
+    def scan_scratch(self, path: Path) -> pl.LazyFrame:
+        """A scratch file written by ``write_scratch``, read back."""
+        return pl.scan_parquet(path)
+
 
 class Transaction:
     """The new files of one night, the one writer of register files: ``carry_out`` writes a
