@@ -19,9 +19,12 @@ suppressed, and the audit of ``tests/barometer_audit.py`` must find every such c
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -241,8 +244,30 @@ def published(folder: Path, name: str, on: date | None = None) -> list[dict]:
     return rows.filter(pl.col("peildatum") == str(on)).to_dicts() if on else rows.to_dicts()
 
 
+SMALLEST_CHUNK = 5_000
+
+
+@contextmanager
+def chunks_it_can_finish() -> Iterator[None]:
+    """This module's register has tens of thousands of contracts; in chunks of the suite's tiny
+    ``CKI_CHUNK_RECORDS=2`` that is tens of thousands of chunks, hours of work. Its subject is
+    the barometer figures, not the chunking (``test_chunked_night`` checks that tiny chunks and
+    spills change nothing), so a smaller chunk or spill size is raised to SMALLEST_CHUNK here:
+    the load still runs in several chunks and spills."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("CKI_CHUNK_RECORDS", "CKI_SPILL_ROWS"):
+            if int(os.environ.get(name, SMALLEST_CHUNK)) < SMALLEST_CHUNK:
+                patch.setenv(name, str(SMALLEST_CHUNK))
+        yield
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with chunks_it_can_finish():
+        yield _world(tmp_path_factory)
+
+
+def _world(tmp_path_factory: pytest.TempPathFactory) -> World:
     root = tmp_path_factory.mktemp("differential")
     gen, run, extra = root / "gen", root / "run", root / "extra"
     manifest = _generate(gen)
