@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.ops.status import next_run
+from pipeline.register.store import MAX_PARTS
 from tests.conftest import RUN_DATE, Workspace, new, record
 from tests.test_run_report import deliver_the_night
 
@@ -58,7 +60,10 @@ def test_status_after_a_night_of_accepted_rejected_and_warned_records(make_ws) -
     # contracts C0, C1, C2, V1, V2; persons: Jansen, the canary, two Dubbelmans; events: 1 + 4
     # accepted records; consultations: the 3 answered requests
     assert "size: 5 contracts, 4 persons, 5 events, 3 consultations;" in proc.stdout
-    assert "parts per table: " in proc.stdout and "contracts 2" in proc.stdout
+    parts = re.search(r"parts per table: .*\bcontracts (\d+)", proc.stdout)
+    assert parts is not None, proc.stdout
+    # the load's part and the night's; tiny spills (CKI_SPILL_ROWS) make more, within MAX_PARTS
+    assert int(parts[1]) == 2 or ("CKI_SPILL_ROWS" in os.environ and 1 <= int(parts[1]) <= MAX_PARTS)
     assert "next scheduled run: " in proc.stdout and '(cron "0 2 * * *", Europe/Amsterdam)' in proc.stdout
 
 

@@ -385,6 +385,7 @@ class Transaction:
         else:
             self.tables.setdefault(name, []).extend(change.held)
             self.append(name, rows)
+            self._compact(name)
 
     def _with_erased_history(self, plan: Plan) -> Plan:
         """The closed versions of erased contracts go dead like their other rows, so no merge of
