@@ -42,7 +42,8 @@ from pipeline.register import erase, retention
 from pipeline.register.manifest import Manifest, PublishPlan
 from pipeline.register.plan import Append, Plan, Replace
 from pipeline.register.state import CONTRACT_KEY
-from pipeline.register.store import Holding, Register, Transaction, locked
+from pipeline.register.store import Register, locked
+from pipeline.register.transaction import Holding, Transaction
 from pipeline.rules.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.rules.validate import RunRules
 
@@ -315,7 +316,7 @@ def _left_alone(reg: Register, plan: Plan) -> pl.DataFrame:
     """Persons of tonight's erased contracts that no borrower link refers to any more."""
     gone = plan.erasure.contracts
     if gone.height == 0:
-        return pl.DataFrame(schema={"person_id": pl.Int64})
+        return erase.no_persons()
     # Collected apart: one Polars query that scans a part twice, with and without its row index,
     # fails to resolve (its common-subplan elimination merges the two scans).
     def linked(borrowers: pl.LazyFrame) -> pl.DataFrame:

@@ -64,6 +64,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
 OPENS_FILES: dict[str, dict[str, str]] = {
     "pipeline.register": {
         "pipeline/register/store.py": "the register: its parts, dead-row files and locks",
+        "pipeline/register/transaction.py": "the one writer: new parts, dead-row lists, erasures, the commit",
         "pipeline/register/manifest.py": "reads and writes register/CURRENT, the one place that does",
     },
     "pipeline.fsio": {

@@ -11,7 +11,7 @@ import polars as pl
 from contracts_schema import mutation
 from pipeline.register.plan import Append
 from pipeline.register.state import CONTRACT_KEY
-from pipeline.register.store import Holding
+from pipeline.register.transaction import Holding
 
 EVENT_COLUMNS = ["run_id", "file", "line_no", "participant_code", *[c for c in mutation.COLUMN_NAMES
                                                                    if c != "participant_code"]]

@@ -17,15 +17,11 @@ from functools import reduce
 
 import polars as pl
 
-KEY_HASH = "key_hash"
+from pipeline.apply.tonight import KEY_HASH  # the hash every keyed table of tonight narrows by
+
 IDX = pl.get_index_type()
 _AT = "_at"           # a key's number: its row in ``KeyIndex.texts``
 _ASKED = "_asked"     # a row of the frame asked about
-
-
-def key_hash(key: list[str]) -> pl.Expr:
-    """The u64 hash the index sorts on (the same for the same key text, nulls included)."""
-    return pl.struct(key).hash(seed=20261129).alias(KEY_HASH)
 
 
 class KeyIndex:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 import polars.selectors as cs
@@ -30,8 +30,8 @@ from pipeline.apply.versions import closed_versions
 from pipeline.intake import Delivery
 from pipeline.ops import progress
 from pipeline.ops.logs import fields
-from pipeline.register.erase import Erasure, no_keys, purged_as_expired
-from pipeline.register.plan import Append, Patch, Plan, TableChange, no_rows
+from pipeline.register.erase import purged_as_expired
+from pipeline.register.plan import Append, Patch, Plan, TableChange, no_erasure, no_rows
 from pipeline.register.state import (
     ADDRESSES_SCHEMA,
     CONTRACT_KEY,
@@ -41,7 +41,8 @@ from pipeline.register.state import (
     MT,
     PERSONS_SCHEMA,
 )
-from pipeline.register.store import Holding, Register
+from pipeline.register.store import Register
+from pipeline.register.transaction import Holding
 from pipeline.rules.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.rules.findings import one_per_cell
 from pipeline.rules.parse import BAD_PREFIX, to_typed
@@ -187,8 +188,7 @@ class MutationNight:
         if events is not None:
             changes["events"] = events
         deleted = erased.select(CONTRACT_KEY).unique()
-        erasure = Erasure(deleted, no_keys(), pl.DataFrame(schema={"person_id": pl.Int64}))
-        return Checked(named, findings), Plan(changes, erasure, self.persons.next_id)
+        return Checked(named, findings), Plan(changes, replace(no_erasure(), deleted=deleted), self.persons.next_id)
 
     def _resolve_persons(self) -> tuple[Patch, Append]:
         """Fold every person report of the night into its person: the persons and the addresses."""

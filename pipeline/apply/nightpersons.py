@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema.columns import PERSON_FIELDS
-from pipeline.apply.keyindex import IDX, KEY_HASH, KeyIndex, key_hash
+from pipeline.apply.keyindex import IDX, KeyIndex
 from pipeline.apply.persons import (
     FINE_BUCKETS,
     GROUP_KEY,
@@ -31,8 +31,10 @@ from pipeline.apply.persons import (
     new_persons,
     unrecorded,
 )
+from pipeline.apply.tonight import KEY_HASH, key_hash
 from pipeline.register.state import ADDRESSES_SCHEMA, PERSONS_SCHEMA
-from pipeline.register.store import PART, ROW, Holding, Register
+from pipeline.register.store import PART, ROW, Register
+from pipeline.register.transaction import Holding
 
 NO_REPORTS = {"person_id": pl.Int64(), "event_date": pl.Date(), "file_idx": pl.Int32(), "line_no": pl.Int64(),
               **{f: PERSONS_SCHEMA[f] for f in PERSON_FIELDS}}

@@ -20,7 +20,8 @@ import polars as pl
 from pipeline.register.plan import Patch, no_rows
 from pipeline.register.segments import IN_MEMORY
 from pipeline.register.state import CONTRACT_KEY
-from pipeline.register.store import PART, ROW, TABLE_SCHEMAS, Holding, Register
+from pipeline.register.store import PART, ROW, TABLE_SCHEMAS, Register
+from pipeline.register.transaction import Holding
 
 KEY_HASH = "key_hash"
 ALIVE = "_alive"

@@ -1,12 +1,13 @@
 """The register (DESIGN 3): Parquet parts named by one manifest, one writer at a time.
 
 In: a night's plan of table changes (``plan.Plan``: replace, patch or append per table, and the
-erasure), carried out by ``store.Transaction``, the one writer of register files, and the
+erasure), carried out by ``transaction.Transaction``, the one writer of register files, and the
 publication it plans (``manifest.PublishPlan``). Out: one committed version to read
 (``store.Register``, under ``store.reading``), and ``register/CURRENT`` swapped atomically.
 
 - ``plan``       a night's changes as frozen dataclasses, built by the stages with no side effects
-- ``store``      tables as parts minus dead rows; the transaction, its holding and its commit
+- ``store``      tables as parts minus dead rows, read; the locks
+- ``transaction`` the one writer: a night's plan, its holding and the commit
 - ``segments``   the one way a table is stored, on disk and in memory, and its compaction policy
 - ``manifest``   ``register/CURRENT``: the one reader and writer of it, with its format version
 - ``state``      the tables' shapes and the key names every stage shares

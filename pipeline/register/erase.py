@@ -30,6 +30,10 @@ def no_keys() -> pl.DataFrame:
     return pl.DataFrame(schema=KEY_SCHEMA)
 
 
+def no_persons() -> pl.DataFrame:
+    return pl.DataFrame(schema={"person_id": pl.Int64})
+
+
 @dataclass(frozen=True)
 class Erasure:
     """What tonight erases: contract keys DELETEd, contract keys whose retention ended, and the

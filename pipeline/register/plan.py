@@ -19,7 +19,7 @@ from types import MappingProxyType
 
 import polars as pl
 
-from pipeline.register.erase import Erasure, no_keys
+from pipeline.register.erase import Erasure, no_keys, no_persons
 
 PART, ROW = "_part", "_row"          # where a stored row lives: its part file and row position
 
@@ -30,7 +30,7 @@ def no_rows() -> pl.DataFrame:
 
 
 def no_erasure() -> Erasure:
-    return Erasure(no_keys(), no_keys(), pl.DataFrame(schema={"person_id": pl.Int64}))
+    return Erasure(no_keys(), no_keys(), no_persons())
 
 
 @dataclass(frozen=True)

@@ -1,43 +1,41 @@
 """The register: Parquet tables named by one manifest, ``register/CURRENT`` (DESIGN 3).
 
-A night writes only new files, then swaps CURRENT atomically: that swap is the commit. Files
-CURRENT does not name are leftovers of a crashed run or superseded versions, and are deleted
-under the lock. One writer at a time: an exclusive ``flock`` on ``register/.lock``.
+This module reads: ``Register`` is one committed version, ``reading`` keeps it whole while it
+is read, ``locked`` holds the one writer's ``flock`` on ``register/.lock``. The writer is
+``transaction.Transaction``: a night writes only new files, then swaps CURRENT atomically (the
+commit). Files CURRENT does not name are leftovers of a crashed run or superseded versions, and
+``Register.clean`` deletes them under the lock.
 
 A table is a list of parts minus dead rows (``segments``: the one way cki stores a table, on
 disk and in memory). A night that changes some contracts writes their new rows as a new part and
 marks their old rows dead in a small file per part (the manifest's ``dead``), so its writes
 follow the night's work, not the register's size. A part that becomes mostly dead, or a table
 with too many parts, is rewritten (compaction, ``segments.ON_DISK``); an erasure rewrites the parts that hold
-erased rows (``erase_rows``), so erased data is physically gone at the commit. So nobody reads
+erased rows (``Transaction.erase_rows``), so erased data is physically gone at the commit. So nobody reads
 ``data/`` as plain Parquet: ``cki export`` writes a snapshot that can be (``README.txt`` says so).
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from contracts_schema.barometer import TABLES as BAROMETER_TABLES
-from pipeline import faults, fsio
 from pipeline.errors import RunLocked
-from pipeline.register import erase, manifest
-from pipeline.register.erase import PURGES_SCHEMA, Erasure
+from pipeline.register import manifest
+from pipeline.register.erase import PURGES_SCHEMA
 from pipeline.register.locks import flocked
-from pipeline.register.manifest import Manifest, PublishPlan
-from pipeline.register.plan import PART, ROW, Patch, Plan, Replace, TableChange
+from pipeline.register.manifest import Manifest
+from pipeline.register.plan import PART, ROW, Patch, Plan, Replace
 from pipeline.register.segments import ON_DISK
 from pipeline.register.state import (
     ADDRESSES_SCHEMA,
     BORROWERS_SCHEMA,
     CODES_SCHEMA,
-    CONTRACT_KEY,
     CONTRACTS_SCHEMA,
     HISTORY_SCHEMA,
     PERSONS_SCHEMA,
@@ -233,249 +231,3 @@ class Register:
             for entry in os.scandir(folder):
                 if entry.name not in keep:
                     os.unlink(entry.path)
-
-
-class Holding:
-    """Rows a night cannot keep in memory until its plan is carried out (an initial load): written
-    now, by the transaction, as parts the manifest does not name. The plan names them (``held``),
-    ``carry_out`` takes them in, and a crash before the commit leaves them to ``clean``. Also the
-    scratch files a stage reads back before the commit, which are never part of the register."""
-
-    def __init__(self, tx: Transaction) -> None:
-        self.tx = tx
-
-    def part(self, name: str, frame: pl.DataFrame) -> str:
-        """Rows of a table, as a part a ``Patch`` or ``Append`` will name."""
-        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
-        return self.tx._write(name, frame, 0)
-
-    def events(self, frame: pl.DataFrame) -> str | None:
-        """One part of tonight's events (a night holds them chunk by chunk, never all at once)."""
-        return self.tx._write("events", frame, 0) if frame.height else None
-
-    def part_of_frames(self, name: str, frames: Iterable[pl.DataFrame]) -> str:
-        """A table's rows that come a batch at a time, as one part."""
-        file_name = self.tx._name(name)
-        fsio.write_parquet_frames(self.tx.register.root / DATA / file_name, frames, TABLE_SCHEMAS[name])
-        faults.point("table_written")
-        return file_name
-
-    def without(self, part: str, keys: pl.DataFrame, on: list[str]) -> str:
-        """A held part again without the rows of ``keys`` (a later chunk erased them); the same
-        part when it holds none."""
-        frame = pl.read_parquet(self.tx.register.root / DATA / part)
-        kept = frame.join(keys, on=on, how="anti")
-        if kept.height == frame.height:
-            return part
-        return self.tx._write(part.split("-", 1)[0], kept, 0)
-
-    def write_scratch(self, name: str, frame: pl.DataFrame) -> Path:
-        """A file tonight reads back before the commit."""
-        path = self.tx.register.root / DATA / self.tx._name(f"scratch-{name}")
-        fsio.write_scratch_parquet(path, frame)
-        return path
-
-    def scan_scratch(self, path: Path) -> pl.LazyFrame:
-        """A scratch file written by ``write_scratch``, read back."""
-        return pl.scan_parquet(path)
-
-
-class Transaction:
-    """The new files of one night, the one writer of register files: ``carry_out`` writes a
-    night's ``Plan``, ``holding`` the rows a stage cannot keep in memory until then, and
-    ``commit`` makes them the register in one atomic swap."""
-
-    def __init__(self, register: Register, run_id: str) -> None:
-        self.register = register
-        self.holding = Holding(self)
-        self.run_id = run_id
-        self.tables = {k: list(v) for k, v in register.manifest.tables.items()}
-        self.events = list(register.manifest.events)
-        self.dead: dict[str, str] = dict(register.manifest.dead)   # part → its dead-rows file
-        self.next_person_id = register.next_person_id()
-        self.written = 0
-        (register.root / DATA).mkdir(parents=True, exist_ok=True)
-
-    def _name(self, name: str, part: int = 0) -> str:
-        self.written += 1      # a unique name even when a table is written more than once tonight
-        return f"{name}-{self.run_id}-{part}-{self.written}.parquet"
-
-    def _write(self, name: str, frame: pl.DataFrame | pl.LazyFrame, part: int = 0) -> str:
-        file_name = self._name(name, part)
-        fsio.write_parquet(self.register.root / DATA / file_name, frame)
-        faults.point("table_written")
-        return file_name
-
-    def update(self, name: str, superseded: pl.DataFrame, rows: pl.DataFrame, written: Sequence[str] = ()) -> None:
-        """Tonight's ``rows`` (and the parts ``written`` already) replace the ``superseded``
-        (PART, ROW) rows of a table.
-
-        Only the new rows and each touched part's list of dead rows are written; a part that
-        becomes mostly dead is rewritten without them, and a table of many parts as one.
-        """
-        self.tables.setdefault(name, []).extend(written)
-        for (part,), group in superseded.partition_by(PART, as_dict=True).items():
-            rows_dead = pl.concat([self.register.dead_rows(part), group[ROW].cast(pl.get_index_type())]).unique()
-            if ON_DISK.mostly_dead(rows_dead.len(), self.register.rows_in(part)):
-                live = self.register._live(part, group).collect()
-                parts = self.tables[name]
-                parts[parts.index(part)] = self._write(name, live, parts.index(part))
-                self.dead.pop(part, None)
-            else:
-                self.dead[part] = self._write(f"dead-{part.removesuffix('.parquet')}",
-                                              rows_dead.sort().to_frame(ROW))
-        self.append(name, rows)
-        self._compact(name)
-
-    def _compact(self, name: str) -> None:
-        """Merge the newer parts into one (``segments.ON_DISK``): a night pays for this about
-        once in MAX_PARTS nights."""
-        parts = self.tables[name]
-        if len(parts) <= MAX_PARTS:
-            return
-        start = ON_DISK.merge_from([self.register.rows_in(p) for p in parts])
-        if start is None:
-            return
-        merge = parts[start:]
-        frames = []
-        for part in merge:
-            dead_file = self.dead.pop(part, None)    # tonight's list of the part's dead rows, if any
-            dead = (pl.read_parquet(self.register.root / DATA / dead_file)[ROW] if dead_file
-                    else pl.Series(ROW, [], dtype=pl.get_index_type()))
-            frames.append(live_rows(self.register.root / DATA / part, dead))
-        kept = [p for p in parts if p not in merge]
-        self.tables[name] = [*kept, self._write(name, pl.concat(frames, how="vertical"), len(kept))]
-
-    def replace(self, name: str, frame: pl.DataFrame) -> None:
-        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
-        for part in self.tables.get(name, []):
-            self.dead.pop(part, None)
-        self.tables[name] = [self._write(name, frame)]
-
-    def append(self, name: str, frame: pl.DataFrame) -> None:
-        if frame.height == 0:
-            return
-        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
-        parts = self.tables.setdefault(name, [])
-        parts.append(self._write(name, frame, len(parts)))
-        self._compact(name)
-
-    def carry_out(self, plan: Plan, run_date: date) -> None:
-        """Write a night's plan: each table's change without what the plan erases, then the
-        erasure of the rows that were there before, then the purge manifest."""
-        plan = self._with_erased_history(plan)
-        for name, change in plan.changes.items():
-            self._change(name, change, plan.erasure)
-        erase.apply(self, plan.erasure)
-        if plan.erasure.contracts.height:
-            self.append("purges", erase.manifest(plan.erasure, self.purge_secret(), self.run_id, run_date))
-        if plan.next_person_id is not None:
-            self.next_person_id = plan.next_person_id
-
-    def _change(self, name: str, change: TableChange, erasure: Erasure) -> None:
-        rows = erasure.kept(name, change.rows)
-        if isinstance(change, Replace):
-            self.replace(name, rows)
-        elif isinstance(change, Patch):
-            self.update(name, change.superseded, rows, change.held)
-        elif name == "events":
-            self.events.extend(change.held)
-            if rows.height:
-                self.events.append(self._write("events", rows, len(self.events)))
-        else:
-            self.tables.setdefault(name, []).extend(change.held)
-            self.append(name, rows)
-            self._compact(name)
-
-    def _with_erased_history(self, plan: Plan) -> Plan:
-        """The closed versions of erased contracts go dead like their other rows, so no merge of
-        history parts carries them into a part of tonight's."""
-        gone = plan.erasure.contracts
-        if gone.height == 0:
-            return plan
-        dead = self.register.locate("contract_history", gone, CONTRACT_KEY).select(PART, ROW).collect()
-        change = plan.changes.get("contract_history")
-        rows = change.rows if change is not None else pl.DataFrame(schema=HISTORY_SCHEMA)
-        return plan.with_change("contract_history", Patch(dead, rows))
-
-    def view(self) -> Register:
-        """The register as this transaction leaves it so far: its parts written, not committed
-        (so a stage after the writes reads files, not the night's rows held in memory)."""
-        return Register(self.register.root, Manifest(self.register.version, self.run_id, self.tables, self.events,
-                                                     self.dead))
-
-    def purge_secret(self) -> str:
-        """The register's secret, made (and kept, readable by its owner only) on the first purge."""
-        secret = self.register.purge_secret()
-        if secret is None:
-            secret = secrets.token_hex(32)
-            fsio.write_secret(self.register.root / PURGE_KEY, secret)
-        return secret
-
-    def erase_rows(self, name: str, on: list[str], committed: pl.DataFrame, tonight: pl.DataFrame) -> None:
-        """Rewrite every part of a table that physically holds a row of the ``committed`` keys
-        (live or dead): without its dead rows, and without the live rows of ``committed`` (a part
-        of the register before tonight) or of ``tonight`` (a part this night wrote)."""
-        if committed.height == 0:
-            return
-        parts = self.events if name == "events" else self.tables.get(name, [])
-        before = self.register.named_files()
-        for i, part in enumerate(list(parts)):
-            path = self.register.root / DATA / part
-            if not _holds(path, committed, on):
-                continue
-            drop = committed if part in before else tonight
-            kept = live_rows(path, self._dead_now(part)).join(drop.lazy(), on=on, how="anti")
-            parts[i] = self._write(name, kept, i)
-            self.dead.pop(part, None)
-            faults.point("part_erased")
-
-    def _dead_now(self, part: str) -> pl.Series:
-        """The part's dead rows as tonight leaves them (tonight's list, else the committed one)."""
-        dead_file = self.dead.get(part)
-        if dead_file is None:
-            return pl.Series(ROW, [], dtype=pl.get_index_type())
-        return pl.read_parquet(self.register.root / DATA / dead_file)[ROW].cast(pl.get_index_type())
-
-    def commit(self, publish: PublishPlan) -> Manifest:
-        """Swap CURRENT: the commit point of the night."""
-        named = {p for parts in self.tables.values() for p in parts}
-        committed = Manifest(self.register.version + 1, self.run_id, self.tables, self.events,
-                             {p: f for p, f in self.dead.items() if p in named}, self.next_person_id, publish)
-        write_readme(self.register.root)
-        faults.point("before_commit")
-        manifest.write(self.register.root, committed)
-        faults.point("after_commit")
-        return committed
-
-
-README = "README.txt"
-README_TEXT = """\
-This folder is the cki register. Do not read the files in data/ directly.
-
-A table here is a list of Parquet parts minus the rows later nights superseded: CURRENT names the
-parts and, per part, a file of its dead rows. A change, an end or a code writes the contract's new
-row into a new part and leaves the old row in its old part until a compaction rewrites it, so
-data/*.parquet read as plain Parquet counts superseded rows beside the live ones, and a part a
-night has replaced may be deleted while you read it.
-
-To read the register with DuckDB, Spark, Trino or pandas, export a consistent snapshot:
-
-    cki export DIR [--as-of YYYY-MM-DD] [--config PATH]
-
-and read DIR (cki's README, "Reading the register with other engines"). The register and its
-exports hold personal data: they are for the register's own analysts and engines only.
-"""
-
-
-def write_readme(root: Path) -> None:
-    """The note that tells a reader of ``register/`` to use ``cki export`` (once; again if changed)."""
-    path = root / README
-    if not path.exists() or path.read_text() != README_TEXT:
-        fsio.write_text(path, README_TEXT)
-
-
-def _holds(path: Path, keys: pl.DataFrame, on: list[str]) -> bool:
-    """Whether a part file holds a row of ``keys`` at all, dead rows included."""
-    hits = pl.scan_parquet(path).select(on).join(keys.lazy().select(on), on=on, how="semi").head(1)
-    return hits.collect().height > 0
