@@ -3,7 +3,7 @@
     python bench/generate.py --out DIR [--scale 1.0] [--contracts N] [--seed 1]
 
 Writes DIR/config.yaml, DIR/pc4_gemeente.csv, the initial load in DIR/inbox/<P>/ (one INIT
-file per participant), the night after it in DIR/night/<P>/ (one MUT and one RAAD file per
+file per participant, or more where one would exceed limits.max_rows: BANK01 at scale 2), the night after it in DIR/night/<P>/ (one MUT and one RAAD file per
 participant; the runner moves them into the inbox) and DIR/manifest.json with the counts.
 Scale 1.0 = 10.6 M contracts of 7.3 M persons, 0.5 M mutations, 0.1 M consultation requests.
 Everything is vectorised Polars; random values are keyed by entity id (see gen_rng.py).
@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema import request
+from pipeline.config import Limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -36,6 +37,7 @@ NATIONAL = {"contracts": 10_600_000, "persons": 7_300_000, "night_rows": 500_000
 EPOCH = dt.date(1970, 1, 1)
 DEFAULT_LOAD_DATE = dt.date(2026, 11, 2)
 REQUEST_COLUMNS = request.COLUMN_NAMES
+MAX_FILE_ROWS = Limits().max_rows      # a real lender splits a delivery the register would refuse
 
 
 @dataclass(frozen=True)
@@ -128,16 +130,28 @@ def file_entry(path: Path, out: Path, kind: str, participant: str, rows: pl.Data
 def write_load(
     out: Path, contracts: pl.DataFrame, persons: pl.DataFrame, parts: pl.DataFrame, load_date: dt.date
 ) -> list[dict]:
-    """One INIT file per participant; returns the manifest entries."""
+    """A participant's initial load in the fewest INIT files within ``limits.max_rows``, whole
+    contracts per file (at scale 1 one file each); returns the manifest entries."""
     entries = []
     for p, code in enumerate(parts["code"]):
         rows = load_rows(participant_contracts(contracts, p), persons)
-        if rows.height == 0:
-            continue
-        path = out / "inbox" / code / f"{code}_INIT_{load_date:%Y%m%d}_000001.csv"
-        write_csv(to_file_rows(rows, code), path)
-        entries.append(file_entry(path, out, "INIT", code, rows))
+        for seq, part in enumerate(split_by_contract(rows, MAX_FILE_ROWS), start=1):
+            path = out / "inbox" / code / f"{code}_INIT_{load_date:%Y%m%d}_{seq:06d}.csv"
+            write_csv(to_file_rows(part, code), path)
+            entries.append(file_entry(path, out, "INIT", code, part))
     return entries
+
+
+def split_by_contract(rows: pl.DataFrame, max_rows: int) -> list[pl.DataFrame]:
+    """The rows in the fewest files of at most ``max_rows`` rows (a margin of a tenth for the
+    uneven sizes of contracts), every contract's rows in one file, in their order."""
+    if rows.height == 0:
+        return []
+    n_files = -(-rows.height // int(max_rows * 0.9))
+    if n_files == 1:
+        return [rows]
+    file_no = (pl.col("cid").rank("dense") - 1) * n_files // pl.col("cid").n_unique()
+    return rows.with_columns(file_no=file_no).partition_by("file_no", maintain_order=True, include_key=False)
 
 
 def write_mutations(

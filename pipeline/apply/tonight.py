@@ -122,7 +122,7 @@ class Part:
     hashes: pl.Series | None = None
 
     def may_hold(self, keys: pl.DataFrame) -> pl.DataFrame:
-        """The keys of ``keys`` (a ``hashed_keys`` frame) this part may hold."""
+        """The keys of ``keys`` (a ``hashed_keys`` frame, best sorted by hash) this part may hold."""
         if self.hashes is None:
             return keys
         wanted = keys[KEY_HASH]
@@ -148,7 +148,10 @@ class StoredTable:
         gone = self.gone()
         committed = [p.name for p in self.parts if p.hashes is None]
         queries = [self.reg.locate(self.name, keys, self.key, gone, committed)] if committed else []
-        for part in (p for p in self.parts if p.hashes is not None):
+        held = [p for p in self.parts if p.hashes is not None]
+        if held:
+            keys = keys.sort(KEY_HASH)      # sorted queries: search_sorted runs 4-5x faster
+        for part in held:
             near = part.may_hold(keys)
             if near.height:
                 queries.append(self.reg.locate(self.name, near, self.key, gone, [part.name]))
