@@ -21,6 +21,7 @@ import xlsxwriter
 
 from contracts_schema.returns import ERRORS_XLSX_MAX_ROWS
 from pipeline import fsio
+from pipeline.outbox import sheetxml
 
 SHEET = "errors"
 MAX_ROWS = ERRORS_XLSX_MAX_ROWS     # rows a workbook holds; errors.csv always holds them all (decision 86)
@@ -103,12 +104,47 @@ def _widths(shown: pl.DataFrame) -> dict[str, int]:
 
 
 def _rows(sheet, shown: pl.DataFrame, formats: dict) -> None:
-    """The rows, in order. XlsxWriter takes cells one by one; ``MAX_ROWS`` bounds the loop."""
+    """The rows, in order: all but the last as XML Polars builds (``sheetxml``), written where
+    XlsxWriter's constant-memory mode writes its rows; the last through XlsxWriter cell by cell,
+    so the sheet is closed (its dimension, its last row's flush) exactly as before."""
     first = 1 if shown.columns[:1] == [NUMBER] else 0
-    for r, row in enumerate(shown.iter_rows(), start=1):
-        if first and row[0] is not None:
-            sheet.write_number(r, 0, row[0], formats["number"])
-        sheet.write_row(r, first, row[first:], formats["text"])
+    holding = _holding(shown, first)
+    if holding.len() == 0:
+        return
+    ahead = shown.head(holding[-1])
+    if holding.len() > 1:
+        sheet._write_single_row(holding[0] + 1)     # the header row, as the first cell below it does
+        index = {name: formats[name]._get_xf_index() for name in _first_used(ahead, first)}
+        styles = [index.get("number" if first and col == 0 else "text", -1) for col in range(shown.width)]
+        sheet.row_data_fh.flush()                   # the header's text first, then the rows' bytes
+        sheetxml.write(sheet.row_data_fh.buffer, ahead, 1, styles, bool(first))
+    _row(sheet, holding[-1] + 1, shown.row(holding[-1]), first, formats)
+
+
+def _holding(shown: pl.DataFrame, first: int) -> pl.Series:
+    """The rows that hold a cell: all of them, unless ``line_no`` is the only column (a null
+    ``line_no`` is no cell)."""
+    if shown.width > first:
+        return pl.int_range(0, shown.height, eager=True)
+    return shown[NUMBER].is_not_null().arg_true()
+
+
+def _first_used(ahead: pl.DataFrame, first: int) -> list[str]:
+    """The formats the rows use, in order of their first cell (row by row, left to right):
+    XlsxWriter numbers formats (their XF index, a cell's ``s``) as cells first use them."""
+    at = {}
+    if ahead.width > first:
+        at["text"] = (0, first)
+    if first and (numbers := ahead[NUMBER].is_not_null().arg_true()).len():
+        at["number"] = (numbers[0], 0)
+    return sorted(at, key=at.__getitem__)
+
+
+def _row(sheet, r: int, row: tuple, first: int, formats: dict) -> None:
+    """One row through XlsxWriter, cell by cell: ``line_no`` a number (none when null), the rest text."""
+    if first and row[0] is not None:
+        sheet.write_number(r, 0, row[0], formats["number"])
+    sheet.write_row(r, first, row[first:], formats["text"])
 
 
 def _note(sheet, shown: int, total: int, text) -> None:
