@@ -15,6 +15,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 from xlsxwriter.utility import _preserve_whitespace
@@ -102,7 +103,8 @@ def test_more_rows_than_a_workbook_holds_give_the_same_bytes(tmp_path: Path,
     """The note sheet follows the rows; its text format may be the first use of that format."""
     monkeypatch.setattr(spreadsheet, "MAX_ROWS", 7)
     assert_same(tmp_path, errors([f"v{i}" for i in range(20)]), monkeypatch)
-    assert_same(tmp_path, errors(["x"] * 9, [None] * 6 + ["7", None, "9"]).select("line_no"), monkeypatch)
+    for line_no in ([None] * 6 + ["7", None, "9"], [None, "2", None, "4", None, None, "7", "8", "9"]):
+        assert_same(tmp_path, errors(["x"] * 9, line_no).select("line_no"), monkeypatch)
     monkeypatch.setattr(spreadsheet, "MAX_ROWS", 1)
     assert_same(tmp_path, errors(["a", "b"]), monkeypatch)
 
@@ -133,3 +135,16 @@ def test_the_preserve_whitespace_class_is_pythons_after_escaping() -> None:
     polars = pl.Series(escaped).str.contains(f"^{sheetxml.SPACE}|{sheetxml.SPACE}$").to_list()
     assert [c for c, p, q in zip(chars, python, polars, strict=True) if p != q] == []
     assert re.fullmatch(sheetxml.SPACE, "\u3000") and not re.fullmatch(sheetxml.SPACE, "\x1c")
+
+
+def test_a_value_over_the_cell_limit_ends_its_row_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """XlsxWriter cuts a value over 32,767 UTF-16 units (😀 counts two) and ``write_row`` then
+    stops: the cells right of it in that row stay empty (today's workbook, kept byte for byte)."""
+    long = "é" * 32_000 + "😀" * 800
+    frame = pl.DataFrame({"line_no": ["1", "2", "3"], "contract_number": ["C0", "C1", "C2"],
+                          "message": ["short", long, "a"], "birth_surname": ["x", "right of it", long]})
+    assert_same(tmp_path, frame.drop("line_no"), monkeypatch)
+    assert_same(tmp_path, frame, monkeypatch)
+    book = openpyxl.load_workbook(tmp_path / "fast.xlsx")["errors"]
+    assert [[c.value for c in row] for row in book.iter_rows(min_row=2)] == [
+        [1, "C0", "short", "x"], [2, "C1", long[:32_383], None], [3, "C2", "a", long[:32_383]]]
