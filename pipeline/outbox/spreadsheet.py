@@ -7,6 +7,10 @@ every value (header, codes, message, the record as delivered) is a string cell i
 (``@``), written by XlsxWriter with its guessing of formulas, numbers and links switched off, so
 ``=1+2`` is text that nothing executes and needs no quote (decisions 85, 86). Only ``line_no``,
 the processor's own number, is a number, so the rows sort as the file's lines.
+
+XlsxWriter writes the workbook around the rows; the rows themselves, but the last, are XML that
+``sheetxml`` builds with Polars exactly as XlsxWriter would write them cell by cell (which took
+15 CPU seconds per 100,000 rows; issue 17), handed to the sheet's row file in its place.
 """
 
 from __future__ import annotations
