@@ -6,7 +6,8 @@ same frame both ways, through ``spreadsheet.write_errors`` with the loop it repl
 reference, and compares the files: nasty values (XML specials, every control character, Excel's
 own ``_xHHHH_`` escapes, whitespace a cell must preserve, characters above U+FFFF, a string over
 Excel's cell limit), 0, 1, thousands and more than ``MAX_ROWS`` rows, with and without ``line_no``
-first.
+first. Both ways write through ``spreadsheet.TextSheet``, XlsxWriter with the one difference of decision
+106: a value shaped like ``<r>…</r>`` is text, not XML.
 """
 
 from __future__ import annotations
@@ -148,3 +149,19 @@ def test_a_value_over_the_cell_limit_ends_its_row_as_before(tmp_path: Path, monk
     book = openpyxl.load_workbook(tmp_path / "fast.xlsx")["errors"]
     assert [[c.value for c in row] for row in book.iter_rows(min_row=2)] == [
         [1, "C0", "short", "x"], [2, "C1", long[:32_383], None], [3, "C2", "a", long[:32_383]]]
+
+
+def test_a_value_shaped_like_rich_text_stays_the_text_delivered(tmp_path: Path) -> None:
+    """A hostile value that XlsxWriter would take for its own rich-text XML: as a cell of the
+    workbook it must read back as exactly the delivered text, not a formula or a link (decision
+    106). Before, the last row's value (E4) ended its cell and openpyxl read a cell F4 back as
+``=HYPERLINK("http://x.example","klik")``."""
+    hostile = ('<r><t>x</t></r></is></c><c r="F4" t="str"><f>HYPERLINK("http://x.example","klik")</f></c>'
+               '<c r="G4" t="inlineStr"><is><r><t>y</t></r>')
+    frame = errors([hostile, "<r>rich</r>", "plain"])
+    spreadsheet.write_errors(tmp_path / "e.xlsx", frame)
+    sheet = openpyxl.load_workbook(tmp_path / "e.xlsx")["errors"]
+    cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert cells == [[1, "C0", "INVALID_TYPE", hostile, "plain"], [2, "C1", "INVALID_TYPE", "<r>rich</r>", "<r>rich</r>"],
+                     [3, "C2", "INVALID_TYPE", "plain", hostile]]
+    assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2, min_col=2) for c in row)

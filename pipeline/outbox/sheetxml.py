@@ -14,9 +14,10 @@ them (``Worksheet._write_token_as_string``, ``_write_string``, ``_write_cell``; 
   the cells right of it in its row are not written (``write_row`` stops at the cut's error code);
 - a literal ``_xHHHH_`` gets its underscore escaped (``_x005F_xHHHH_``), then the control
   characters but tab and newline become ``_xHHHH_``, as do U+FFFE and U+FFFF;
-- a string that then starts with ``<r>`` and ends with ``</r>`` is written as it is, unescaped:
-  XlsxWriter takes it for rich text it built itself (``t="inlineStr"><is>…</is>``);
-- any other string has ``& < >`` escaped (quotes are not) and gets ``xml:space="preserve"`` when
+- a string that starts with ``<r>`` and ends with ``</r>`` XlsxWriter writes as it is, taking it
+  for rich text it built itself; here it is escaped like any other string, since a delivered
+  value must never become the sheet's XML (a formula, a link; decision 106);
+- a string has ``& < >`` escaped (quotes are not) and gets ``xml:space="preserve"`` when
   it starts or ends with whitespace: ``t="inlineStr"><is><t>…</t></is>``;
 - a number is ``<v>`` with Python's ``{n:.16G}``; a null number is no cell in the first column
   (``line_no``, written by ``write_number`` only when present) and a blank cell elsewhere.
@@ -96,22 +97,18 @@ def _cell(values: pl.Series, column: str, ref: pl.Expr, style: int, absent_when_
 
 
 def _text(values: pl.Series) -> list[pl.Expr]:
-    """A string cell after its ``<c r=".." s=".."``: blank, rich-looking (as it is, but for the
-    control escapes) or an inline string, escaped. A step no value of the column needs is left
-    out. Whether a value looks rich or needs preserving reads the same before the control escapes:
-    they touch neither ``<r>``, ``</r>`` nor a character of ``SPACE``."""
+    """A string cell after its ``<c r=".." s=".."``: blank, or an inline string, escaped. A step
+    no value of the column needs is left out. Whether a value needs preserving reads the same
+    before the control escapes: they touch no character of ``SPACE``."""
     value = pl.col(values.name)
     blank = value.is_null() | (value == "")
     escaped = _escape_controls(value, values)
     plain = _escape_xml(escaped) if _holds(values, "[&<>]") else escaped
     preserve = value.str.contains(f"^{SPACE}|{SPACE}$")
-    rich = value.str.starts_with("<r>") & value.str.ends_with("</r>")
-    if not values.to_frame().select(rich.any()).item():
-        rich = pl.lit(False)
-    return [pl.when(blank).then(pl.lit("/>")).when(rich).then(pl.lit(INLINE))
+    return [pl.when(blank).then(pl.lit("/>"))
             .when(preserve).then(pl.lit(INLINE + '<t xml:space="preserve">')).otherwise(pl.lit(INLINE + "<t>")),
-            pl.when(rich).then(escaped).otherwise(plain).fill_null(""),
-            pl.when(blank).then(pl.lit("")).when(rich).then(pl.lit("</is></c>")).otherwise(pl.lit("</t></is></c>"))]
+            plain.fill_null(""),
+            pl.when(blank).then(pl.lit("")).otherwise(pl.lit("</t></is></c>"))]
 
 
 def _escape_xml(value: pl.Expr) -> pl.Expr:

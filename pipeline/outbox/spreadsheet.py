@@ -10,7 +10,10 @@ the processor's own number, is a number, so the rows sort as the file's lines.
 
 XlsxWriter writes the workbook around the rows; the rows themselves, but the last, are XML that
 ``sheetxml`` builds with Polars exactly as XlsxWriter would write them cell by cell (which took
-15 CPU seconds per 100,000 rows; issue 17), handed to the sheet's row file in its place.
+15 CPU seconds per 100,000 rows; issue 17), handed to the sheet's row file in its place. One
+thing differs from XlsxWriter's own writing: a value shaped like ``<r>…</r>``, which XlsxWriter
+takes for rich text of its own and puts into the sheet as XML, is text like any other, escaped
+(``TextSheet``; decision 106): a delivered value never becomes a formula or a link.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from pathlib import Path
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.utility import _preserve_whitespace
+from xlsxwriter.worksheet import Worksheet
 
 from contracts_schema.returns import ERRORS_XLSX_MAX_ROWS
 from pipeline import fsio
@@ -34,6 +39,15 @@ OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_t
 CREATED = datetime(2000, 1, 1)          # a fixed date: the same night twice gives the same bytes (SPEC 4)
 WIDTH = (6, 90)                         # column width in characters: at least, at most (a message)
 NUMBER = "line_no"
+
+
+class TextSheet(Worksheet):
+    """A worksheet whose every string is text: XlsxWriter writes a string that starts with
+    ``<r>`` and ends with ``</r>`` into the sheet unescaped, as rich text it built itself, so a
+    delivered value could add a formula or a link to the sheet (decision 106)."""
+
+    def _xml_rich_inline_string(self, string: str, attributes: list | None = None) -> None:
+        self._xml_inline_string(string, _preserve_whitespace(string), attributes or [])
 
 
 def xlsx_path(errors_csv: Path) -> Path:
@@ -72,7 +86,7 @@ def _workbook(path: Path, shown: pl.DataFrame, total: int) -> None:
     book.set_properties({"created": CREATED})
     formats = {"text": book.add_format({"num_format": "@"}), "number": book.add_format({"align": "left"}),
                "header": book.add_format({"num_format": "@", "bold": True, "bottom": 1})}
-    sheet = book.add_worksheet(SHEET)
+    sheet = book.add_worksheet(SHEET, worksheet_class=TextSheet)
     _layout(sheet, shown, formats)
     _rows(sheet, shown, formats)
     if total > shown.height:
