@@ -162,6 +162,7 @@ def test_a_value_shaped_like_rich_text_stays_the_text_delivered(tmp_path: Path) 
     spreadsheet.write_errors(tmp_path / "e.xlsx", frame)
     sheet = openpyxl.load_workbook(tmp_path / "e.xlsx")["errors"]
     cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
-    assert cells == [[1, "C0", "INVALID_TYPE", hostile, "plain"], [2, "C1", "INVALID_TYPE", "<r>rich</r>", "<r>rich</r>"],
+    assert cells == [[1, "C0", "INVALID_TYPE", hostile, "plain"],
+                     [2, "C1", "INVALID_TYPE", "<r>rich</r>", "<r>rich</r>"],
                      [3, "C2", "INVALID_TYPE", "plain", hostile]]
     assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2, min_col=2) for c in row)
