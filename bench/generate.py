@@ -3,8 +3,9 @@
     python bench/generate.py --out DIR [--scale 1.0] [--contracts N] [--seed 1]
 
 Writes DIR/config.yaml, DIR/pc4_gemeente.csv, the initial load in DIR/inbox/<P>/ (one INIT
-file per participant, or more where one would exceed limits.max_rows: BANK01 at scale 2), the night after it in DIR/night/<P>/ (one MUT and one RAAD file per
-participant; the runner moves them into the inbox) and DIR/manifest.json with the counts.
+file per participant, or more where one would exceed limits.max_rows: BANK01 at scale 2), the
+night after it in DIR/night/<P>/ (one MUT and one RAAD file per participant; the runner moves
+them into the inbox) and DIR/manifest.json with the counts.
 Scale 1.0 = 10.6 M contracts of 7.3 M persons, 0.5 M mutations, 0.1 M consultation requests.
 Everything is vectorised Polars; random values are keyed by entity id (see gen_rng.py).
 """
