@@ -94,7 +94,7 @@ def _tree(path: Path) -> ast.Module:
 
 
 def unit_of(path: Path) -> str:
-    """``pipeline/apply/ranks.py`` → ``pipeline.apply``; ``pipeline/night.py`` → ``pipeline.night``."""
+    """``pipeline/apply/ranks.py`` → ``pipeline.apply``; ``pipeline/dryrun.py`` → ``pipeline.dryrun``."""
     parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:2]) if parts[-1] != "__init__" or len(parts) > 2 else parts[0]
 
@@ -236,5 +236,6 @@ def test_the_allow_list_reads_as_meant(name, unit, allowed):
 def test_units_are_the_packages_and_the_top_modules():
     assert unit_of(ROOT / "pipeline" / "apply" / "ranks.py") == "pipeline.apply"
     assert unit_of(ROOT / "pipeline" / "intake" / "__init__.py") == "pipeline.intake"
-    assert unit_of(ROOT / "pipeline" / "night.py") == "pipeline.night"
+    assert unit_of(ROOT / "pipeline" / "night" / "commit.py") == "pipeline.night"
+    assert unit_of(ROOT / "pipeline" / "dryrun.py") == "pipeline.dryrun"
     assert unit_of(ROOT / "pipeline" / "__init__.py") == "pipeline"
