@@ -15,6 +15,7 @@ import polars as pl
 from contracts_schema import request
 from pipeline.consult.colour import colour_of, reasons_long
 from pipeline.register.state import CONTRACT_KEY, LINE
+from pipeline.register.store import narrowing
 from pipeline.rules.fieldchecks import field_findings
 from pipeline.rules.findings import collect, finding, one_per_cell
 from pipeline.rules.normalize import match_keys
@@ -90,9 +91,10 @@ def _among(column: str, frame: pl.DataFrame) -> pl.Expr:
 
 
 def rows_of_contracts(table: pl.LazyFrame, keys: pl.DataFrame) -> pl.DataFrame:
-    """The rows of ``table`` of the contracts in ``keys``."""
-    return table.filter(_among("contract_number", keys)).join(
-        keys.select(CONTRACT_KEY).unique().lazy(), on=CONTRACT_KEY, how="semi").collect()
+    """The rows of ``table`` of the contracts in ``keys`` (narrowed in the reader by the contract
+    number's hash, decided by the join on the whole key)."""
+    return table.filter(narrowing(keys["contract_number"])).join(
+        keys.select(CONTRACT_KEY).lazy(), on=CONTRACT_KEY, how="semi").collect()
 
 
 def codes_text(codes: pl.DataFrame) -> pl.DataFrame:

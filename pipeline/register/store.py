@@ -81,6 +81,20 @@ def live_rows(path: Path, dead: pl.Series, keep_row: bool = False) -> pl.LazyFra
     return frame if keep_row else frame.drop(ROW)
 
 
+NARROW_SEED = 20261129       # any: the hash never leaves the process that computes it
+
+
+def narrowing(values: pl.Series) -> pl.Expr:
+    """A filter the Parquet reader applies: the column takes one of ``values``. A text column is
+    compared through its u64 hash, never stored (probing a set of integers costs about two thirds
+    of probing a set of texts: 0.5 M contract numbers over 10.6 M rows, issue 17), so it only
+    narrows: the caller joins on the text itself to decide."""
+    column = pl.col(values.name)
+    if values.dtype == pl.String:
+        return column.hash(seed=NARROW_SEED).is_in(values.hash(seed=NARROW_SEED).unique().implode())
+    return column.is_in(values.unique().implode())
+
+
 @contextmanager
 def locked(root: Path) -> Iterator[None]:
     """Hold the register's exclusive lock; a second run stops with a clear message."""
@@ -178,13 +192,14 @@ class Register:
         schema = {**TABLE_SCHEMAS[name], ROW: pl.get_index_type(), PART: pl.String()}
         if not parts or keys.height == 0:
             return pl.LazyFrame(schema=schema)
-        wanted = keys.select(on).unique()
+        wanted = keys.select(on)         # a semi join needs no distinct keys: no sort of the texts
         # the last key column narrows inside the reader; the join on the whole key decides
-        near = pl.col(on[-1]).is_in(wanted[on[-1]].unique().implode())
+        near = narrowing(wanted[on[-1]])
+        confirm = len(on) > 1 or wanted[on[-1]].dtype == pl.String
         frames = []
         for part in parts:
             frame = live_rows(self.root / DATA / part, self._dead_of(part, superseded), keep_row=True).filter(near)
-            if len(on) > 1:
+            if confirm:
                 frame = frame.join(wanted.lazy(), on=on, how="semi")
             frames.append(frame.with_columns(pl.lit(part).alias(PART)))
         return pl.concat(frames, how="vertical").select(list(schema))
