@@ -23,6 +23,7 @@ from pipeline.rules.parse import to_typed, type_findings
 from pipeline.rules.plausibility import plausibility_findings
 
 REQ = ["file_idx", "request_id"]
+DECEASED = "_deceased"     # the person FOUND has died (a reason of the answer)
 ANSWER_COLUMNS = ["request_id", "match_status", "status_color", "status_reasons", "contracts_running",
                   "contracts_ended", "total_running_amount"]
 CONTRACT_COLUMNS = ["request_id", "own_registration", "registered_by", "contract_number", "contract_type",
@@ -64,9 +65,15 @@ def validate_requests(raw: pl.DataFrame, run_date: date) -> tuple[pl.DataFrame, 
 
 def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
     """Per request: match_status and, when FOUND, person_id (SPEC 5.1's narrowing steps)."""
+    return _matched(requests, view).drop(DECEASED)
+
+
+def _matched(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
+    """``match_persons`` with DECEASED: whether the person FOUND has died, read in the same pass
+    over the persons as the match (no second read of them for the answer's reasons)."""
     req = requests.select(*LINE, *match_keys(), "birth_date", "house_number")
     people = view.persons.select("person_id", "surname_key", "birth_date", "first_initial",
-                                 pl.col("initials_key").alias("p_initials"))
+                                 pl.col("initials_key").alias("p_initials"), "deceased_date")
     cands = req.lazy().join(people, on=["surname_key", "birth_date", "first_initial"], how="inner").collect()
     seen = (view.addresses.filter(_among("person_id", cands))
             .select("person_id", "postcode_key", "house_number").unique().with_columns(pl.lit(True).alias("addr_hit"))
@@ -77,12 +84,16 @@ def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
     cands = cands.filter(~has_address | (pl.col("addr_hit").sum().over(LINE) == 0) | pl.col("addr_hit"))
     same_initials = pl.col("initials_key") == pl.col("p_initials")
     cands = cands.filter((same_initials.sum().over(LINE) == 0) | same_initials)
-    counted = cands.group_by(LINE).agg(pl.len().alias("n"), pl.col("person_id").first())
+    counted = cands.group_by(LINE).agg(pl.len().alias("n"), pl.col("person_id").first(),
+                                       pl.col("deceased_date").first())
     status = (pl.when(pl.col("n").is_null()).then(pl.lit("NOT_FOUND"))
               .when(pl.col("n") == 1).then(pl.lit("FOUND")).otherwise(pl.lit("NOT_UNIQUE")))
     return (requests.select(*LINE, "request_id", "purpose", "participant").join(counted, on=LINE, how="left")
             .with_columns(status.alias("match_status"),
-                          pl.when(pl.col("n") == 1).then(pl.col("person_id")).alias("person_id")).drop("n"))
+                          pl.when(pl.col("n") == 1).then(pl.col("person_id")).alias("person_id"),
+                          ((pl.col("n") == 1) & pl.col("deceased_date").is_not_null()).fill_null(False)
+                          .alias(DECEASED))
+            .drop("n", "deceased_date"))
 
 
 def _among(column: str, frame: pl.DataFrame) -> pl.Expr:
@@ -93,8 +104,12 @@ def _among(column: str, frame: pl.DataFrame) -> pl.Expr:
 def rows_of_contracts(table: pl.LazyFrame, keys: pl.DataFrame) -> pl.DataFrame:
     """The rows of ``table`` of the contracts in ``keys`` (narrowed in the reader by the contract
     number's hash, decided by the join on the whole key)."""
+    return _rows_of(table, keys).collect()
+
+
+def _rows_of(table: pl.LazyFrame, keys: pl.DataFrame) -> pl.LazyFrame:
     return table.filter(narrowing(keys["contract_number"])).join(
-        keys.select(CONTRACT_KEY).lazy(), on=CONTRACT_KEY, how="semi").collect()
+        keys.select(CONTRACT_KEY).lazy(), on=CONTRACT_KEY, how="semi")
 
 
 def codes_text(codes: pl.DataFrame) -> pl.DataFrame:
@@ -109,8 +124,10 @@ def registrations(matched: pl.DataFrame, view: RegisterView, categories: Mapping
     found = matched.filter(pl.col("match_status") == "FOUND")
     links = view.borrowers.filter(_among("person_id", found)).select(*CONTRACT_KEY, "borrower_no", "person_id")
     regs = found.join(links.collect(), on="person_id")
-    regs = regs.join(rows_of_contracts(view.contracts, regs), on=CONTRACT_KEY)
-    codes = codes_text(rows_of_contracts(view.codes, regs))
+    # both read at once; codes of a link without its contract row find no registration to join
+    contracts, codes = pl.collect_all([_rows_of(view.contracts, regs), _rows_of(view.codes, regs)])
+    regs = regs.join(contracts, on=CONTRACT_KEY)
+    codes = codes_text(codes)
     own = pl.col("participant_code") == pl.col("participant")
     category = pl.col("participant_code").replace_strict(categories, default="OVERIG", return_dtype=pl.String)
     return regs.join(codes, on=CONTRACT_KEY, how="left").with_columns(
@@ -120,7 +137,8 @@ def registrations(matched: pl.DataFrame, view: RegisterView, categories: Mapping
 
 
 def answer(requests: pl.DataFrame, view: RegisterView, categories: Mapping[str, str], run_date: date) -> Answers:
-    matched = match_persons(requests, view)
+    found = _matched(requests, view)
+    matched = found.drop(DECEASED)
     regs = registrations(matched, view, categories, run_date)
     beheer_ok = regs.filter(pl.col("own_registration") & pl.col("running")).select(REQ).unique()
     refused = matched.filter(pl.col("purpose") == "BEHEER").join(beheer_ok, on=REQ, how="anti")
@@ -132,9 +150,8 @@ def answer(requests: pl.DataFrame, view: RegisterView, categories: Mapping[str, 
         matched.filter(pl.col("match_status") != "FOUND").select(
             *REQ, pl.when(pl.col("match_status") == "NOT_FOUND").then(pl.lit("NOT_KNOWN"))
             .otherwise(pl.lit("NOT_UNIQUE")).alias("reason")),
-        matched.join(view.persons.filter(_among("person_id", matched.drop_nulls("person_id"))
-                                         & pl.col("deceased_date").is_not_null()).select("person_id").collect(),
-                     on="person_id", how="semi").select(*REQ, pl.lit("DECEASED").alias("reason")),
+        matched.join(found.filter(DECEASED).select(LINE), on=LINE, how="semi")
+        .select(*REQ, pl.lit("DECEASED").alias("reason")),
     ])
     counts = regs.group_by(REQ).agg(
         pl.col("running").sum().cast(pl.Int64).alias("contracts_running"),
