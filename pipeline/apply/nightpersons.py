@@ -144,20 +144,37 @@ class NightPersons:
                 continue
             ordered = in_report_order(updates)
             del updates
-            yield fold_in_order(self._base(reg, out, ordered, deaths, committed), ordered, deaths)
-            out.addresses.append(_fresh(reg, addresses_in_order(ordered), committed))
+            reported = addresses_in_order(ordered)
+            found, known = self._committed(reg, ordered, deaths, reported, committed)
+            yield fold_in_order(self._base(out, found, ordered, deaths), ordered, deaths)
+            out.addresses.append(unrecorded(known, reported))
         for scratch in (self.updates, self.deaths):
             scratch.remove()
 
-    def _base(self, reg: Register, out: Resolved, ordered: pl.DataFrame, deaths: pl.DataFrame,
-              committed: bool) -> pl.DataFrame:
-        """The persons the reports name as they stand before tonight, sorted by id: the
-        registered ones as committed (their rows superseded), the new ones empty."""
+    def _committed(self, reg: Register, ordered: pl.DataFrame, deaths: pl.DataFrame, reported: pl.DataFrame,
+                   committed: bool) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+        """The committed rows the reports need, read at once (``pl.collect_all``): the registered
+        persons they name, with PART and ROW (None: none), and the addresses the register holds for
+        the persons of the ``reported`` addresses (only registered persons can have any)."""
         named = pl.concat([ordered["person_id"], deaths["person_id"]]).unique().sort()
         known = named.filter(named < self.first_id).to_frame()
-        base = []
+        lived = reported["person_id"].unique()
+        lived = lived.filter(lived < self.first_id)
+        queries = {}
         if committed and known.height:
-            found = reg.locate("persons", known, ["person_id"]).collect()
+            queries["persons"] = reg.locate("persons", known, ["person_id"])
+        if committed and lived.len():
+            queries["addresses"] = reg.scan("addresses").filter(pl.col("person_id").is_in(lived.implode()))
+        read = dict(zip(queries, pl.collect_all(list(queries.values())), strict=True)) if queries else {}
+        return read.get("persons"), read.get("addresses", pl.DataFrame(schema=ADDRESSES_SCHEMA))
+
+    def _base(self, out: Resolved, found: pl.DataFrame | None, ordered: pl.DataFrame,
+              deaths: pl.DataFrame) -> pl.DataFrame:
+        """The persons the reports name as they stand before tonight, sorted by id: the
+        registered ones as committed (``found``, their rows superseded), the new ones empty."""
+        named = pl.concat([ordered["person_id"], deaths["person_id"]]).unique().sort()
+        base = []
+        if found is not None:
             out.superseded.append(found.select(PART, ROW))
             base.append(found.drop(PART, ROW).sort("person_id"))
         base.append(new_persons(named.filter(named >= self.first_id)))
@@ -188,12 +205,3 @@ def text_keys(asked: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     rows = asked.with_row_index("row").join(keys.select(*GROUP_KEY, pl.int_range(pl.len(), dtype=IDX).alias("key")),
                                             on=GROUP_KEY, how="left", nulls_equal=True)
     return keys, rows.select("row", "key")
-
-
-def _fresh(reg: Register, reported: pl.DataFrame, committed: bool) -> pl.DataFrame:
-    """Reported addresses, one a person and day (decision 39), that the register lacks."""
-    known = pl.DataFrame(schema=ADDRESSES_SCHEMA)
-    if committed and reported.height:
-        known = (reg.scan("addresses").filter(pl.col("person_id").is_in(reported["person_id"].unique().implode()))
-                 .collect())
-    return unrecorded(known, reported)
