@@ -144,19 +144,19 @@ class NightPersons:
                 continue
             ordered = in_report_order(updates)
             del updates
+            named = pl.concat([ordered["person_id"], deaths["person_id"]]).unique().sort()
             reported = addresses_in_order(ordered)
-            found, known = self._committed(reg, ordered, deaths, reported, committed)
-            yield fold_in_order(self._base(out, found, ordered, deaths), ordered, deaths)
+            found, known = self._committed(reg, named, reported, committed)
+            yield fold_in_order(self._base(out, found, named), ordered, deaths)
             out.addresses.append(unrecorded(known, reported))
         for scratch in (self.updates, self.deaths):
             scratch.remove()
 
-    def _committed(self, reg: Register, ordered: pl.DataFrame, deaths: pl.DataFrame, reported: pl.DataFrame,
+    def _committed(self, reg: Register, named: pl.Series, reported: pl.DataFrame,
                    committed: bool) -> tuple[pl.DataFrame | None, pl.DataFrame]:
         """The committed rows the reports need, read at once (``pl.collect_all``): the registered
-        persons they name, with PART and ROW (None: none), and the addresses the register holds for
-        the persons of the ``reported`` addresses (only registered persons can have any)."""
-        named = pl.concat([ordered["person_id"], deaths["person_id"]]).unique().sort()
+        persons of the ``named`` ids, with PART and ROW (None: none), and the addresses the register
+        holds for the persons of the ``reported`` addresses (only registered persons can have any)."""
         known = named.filter(named < self.first_id).to_frame()
         lived = reported["person_id"].unique()
         lived = lived.filter(lived < self.first_id)
@@ -168,11 +168,10 @@ class NightPersons:
         read = dict(zip(queries, pl.collect_all(list(queries.values())), strict=True)) if queries else {}
         return read.get("persons"), read.get("addresses", pl.DataFrame(schema=ADDRESSES_SCHEMA))
 
-    def _base(self, out: Resolved, found: pl.DataFrame | None, ordered: pl.DataFrame,
-              deaths: pl.DataFrame) -> pl.DataFrame:
-        """The persons the reports name as they stand before tonight, sorted by id: the
-        registered ones as committed (``found``, their rows superseded), the new ones empty."""
-        named = pl.concat([ordered["person_id"], deaths["person_id"]]).unique().sort()
+    def _base(self, out: Resolved, found: pl.DataFrame | None, named: pl.Series) -> pl.DataFrame:
+        """The persons the reports name (``named``, sorted ids) as they stand before tonight,
+        sorted by id: the registered ones as committed (``found``, their rows superseded), the new
+        ones empty."""
         base = []
         if found is not None:
             out.superseded.append(found.select(PART, ROW))
