@@ -122,3 +122,32 @@ def test_the_scenario_exercises_what_chunks_must_carry(tmp_path: Path) -> None:
     anna = ws.table("persons").filter(pl.col("initials_key") == "a")
     assert anna["postcode"].to_list() == ["3011AA"]                  # the latest report wins, not the last file
     assert ws.table("contracts").filter(pl.col("contract_number") == "AK-6").height == 0
+
+
+def _split_at_once(raw: pl.DataFrame) -> list[pl.DataFrame]:
+    """How chunks were made before they were gathered one at a time: the whole text partitioned."""
+    from pipeline.apply.chunking import chunk_records
+    n = max(1, round(raw.height / chunk_records()))
+    if n <= 1:
+        return [raw]
+    parts = (raw.with_columns((pl.col("contract_number").hash(seed=11) % n).alias("chunk"))
+             .partition_by("chunk", include_key=False, as_dict=True))
+    return [parts[(b,)] for b in range(n) if (b,) in parts]
+
+
+@pytest.mark.parametrize("per_chunk", ["1", "2", "3", "100"])
+def test_chunks_gathered_one_at_a_time_equal_the_text_split_at_once(monkeypatch: pytest.MonkeyPatch,
+                                                                    per_chunk: str) -> None:
+    """The same chunks, in the same order with the same rows in text order; a bucket no contract
+    hashes to (7 contracts over 7 buckets leave some empty) is no chunk, and a null contract
+    number has its chunk like any other."""
+    from pipeline.apply.chunking import chunks
+    monkeypatch.setenv("CKI_CHUNK_RECORDS", per_chunk)
+    raw = pl.DataFrame({"contract_number": ["A", "B", "A", None, "C", "D", "B"],
+                        "line_no": list(range(1, 8))})
+    gathered = chunks(raw)
+    expected = _split_at_once(raw)
+    assert (len(gathered), gathered.records) == (len(expected), raw.height)
+    got = list(gathered)
+    assert len(got) == len(expected) and all(g.equals(e) for g, e in zip(got, expected, strict=True))
+    assert all(g.height for g in got)

@@ -2,12 +2,14 @@
 
 Files are gathered in delivery order until a chunk's worth of records has come, then split by a
 hash of the contract number, so all records of a contract fall in one chunk and chunks applied
-in order give the same result as the whole text at once.
+in order give the same result as the whole text at once. Only the bucket numbers are computed up
+front; each chunk is gathered from the text when it is applied, so the text is never held twice.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -38,11 +40,37 @@ def combine(files: list[tuple[int, Delivery]]) -> pl.DataFrame:
     return pl.concat([tagged(i, d.frame, d) for i, d in files if d.frame is not None], how="vertical")
 
 
-def chunks(raw: pl.DataFrame) -> list[pl.DataFrame]:
-    """Records in chunks by a hash of the contract number (a chunk holds 0.5 to 1.5 chunk_records)."""
-    n = max(1, round(raw.height / chunk_records()))
-    if n <= 1:
-        return [raw]
-    bucket = (pl.col("contract_number").hash(seed=11) % n).alias("chunk")
-    parts = raw.with_columns(bucket).partition_by("chunk", include_key=False, as_dict=True)
-    return [parts[(b,)] for b in range(n) if (b,) in parts]
+class Chunks:
+    """A text frame's chunks by a hash of the contract number (a chunk holds 0.5 to 1.5
+    chunk_records), each gathered from the text only when its turn comes.
+
+    Only the rows' bucket numbers are computed up front: splitting the whole text at once would
+    copy it, so the night would hold the file twice (the load's largest file is its peak).
+    """
+
+    def __init__(self, raw: pl.DataFrame) -> None:
+        self.raw = raw
+        n = max(1, round(raw.height / chunk_records()))
+        self.bucket: pl.Series | None = None
+        self.buckets = [0]
+        if n > 1:
+            self.bucket = raw.select(pl.col("contract_number").hash(seed=11) % n).to_series()
+            self.buckets = self.bucket.unique().sort().to_list()     # a bucket without rows is no chunk
+        self.records = raw.height
+
+    def __len__(self) -> int:
+        return len(self.buckets)
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        """The chunks in bucket order, rows in text order; the text is let go after the last."""
+        raw, bucket, self.raw, self.bucket = self.raw, self.bucket, pl.DataFrame(), None
+        if bucket is None:
+            yield raw
+            return
+        for b in self.buckets:
+            yield raw.filter(bucket == b)
+
+
+def chunks(raw: pl.DataFrame) -> Chunks:
+    """Records in chunks by a hash of the contract number, gathered as they are applied."""
+    return Chunks(raw)

@@ -114,14 +114,14 @@ class MutationNight:
         self.pending, self.pending_records = [], 0
         parts = chunks(raw)
         del raw
-        records = sum(p.height for p in parts)
-        log.info("applying %d records in %d chunk(s)", records, len(parts),
-                 extra=fields("applying", show="plain", records=records, chunks=len(parts)))
-        while parts:
-            start, part = time.perf_counter(), parts.pop(0)
+        log.info("applying %d records in %d chunk(s)", parts.records, len(parts),
+                 extra=fields("applying", show="plain", records=parts.records, chunks=len(parts)))
+        for part in parts:
+            start = time.perf_counter()
             progress.applying(self.chunk_no + 1)
             self._chunk(part)
             progress.applied(part.height, self.chunk_no, time.perf_counter() - start)
+            del part
         if self.holding is not None and self.contracts.held() >= spill_rows():
             for table in (self.contracts, self.borrowers, self.codes):
                 table.spill(self.holding)
