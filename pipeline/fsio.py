@@ -9,7 +9,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,21 +50,32 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _atomic(target: Path, write: Callable[[Path], object], mode: int = 0o644) -> None:
+def _temporary(target: Path) -> Path:
+    """An empty temporary file beside ``target``, under a name no register reads."""
     with full_disk_said(target.parent):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
-    tmp = Path(tmp_name)
+    return Path(tmp_name)
+
+
+def _named(tmp: Path, target: Path, mode: int) -> None:
+    """A written temporary file made durable and given its name (the rename is the commit)."""
+    with full_disk_said(target.parent):
+        os.chmod(tmp, mode)             # mkstemp's 0600 would hide return files from their reader
+        fsync_file(tmp)
+    faults.point("before_rename")
+    os.replace(tmp, target)
+
+
+def _atomic(target: Path, write: Callable[[Path], object], mode: int = 0o644) -> None:
+    tmp = _temporary(target)
     try:
         with full_disk_said(target.parent):
             faults.disk("write")
             faults.disk(target.name)
             write(tmp)
-            os.chmod(tmp, mode)             # mkstemp's 0600 would hide return files from their reader
-            fsync_file(tmp)
-        faults.point("before_rename")
-        os.replace(tmp, target)
+        _named(tmp, target, mode)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -104,13 +117,79 @@ def write_parquet(target: Path, frame: pl.DataFrame | pl.LazyFrame) -> None:
 
 def write_parquet_frames(target: Path, frames: Iterable[pl.DataFrame], schema: dict) -> None:
     """Frames of one schema written one after another into one file, so they are never held
-    together (a night's persons, resolved a range of buckets at a time)."""
-    def write(tmp: Path) -> None:
-        arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
-        with pq.ParquetWriter(tmp, arrow_schema, compression="zstd", write_statistics=False) as writer:
-            for frame in frames:
-                writer.write_table(frame.select(list(schema)).cast(schema).to_arrow())
-    _atomic(target, write)
+    together (a night's persons, resolved a range of buckets at a time); the writing runs
+    beside the making of the next frame (``ParquetAppender``)."""
+    out = ParquetAppender(target, schema)
+    try:
+        for frame in frames:
+            out.add(frame)
+    except BaseException:
+        out.abandon()
+        raise
+    out.close()
+
+
+_END = None
+
+
+class ParquetAppender:
+    """One Parquet file of one schema written a frame at a time as the frames come (a load's
+    spills of a table, a night's persons), then made durable and named at ``close`` like every
+    other file. PyArrow's writer compresses on the thread that calls it, so it runs on a thread
+    of its own: the caller goes on with the next frame meanwhile, one frame at most waiting."""
+
+    def __init__(self, target: Path, schema: dict) -> None:
+        self.target, self.schema = target, schema
+        self.tmp = _temporary(target)
+        try:
+            with full_disk_said(target.parent):
+                faults.disk("write")           # counted here, in call order, as every other write
+                faults.disk(target.name)
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+        self.frames: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._write, name=f"write {target.name}", daemon=True)
+        self.thread.start()
+
+    def _write(self) -> None:
+        """The writer's thread: every frame until the end; after an error, frames are only taken."""
+        try:
+            arrow_schema = pl.DataFrame(schema=self.schema).to_arrow().schema
+            with pq.ParquetWriter(self.tmp, arrow_schema, compression="zstd", write_statistics=False) as writer:
+                while (frame := self.frames.get()) is not _END:
+                    writer.write_table(frame.select(list(self.schema)).cast(self.schema).to_arrow())
+        except BaseException as exc:
+            self.error = exc
+            while self.frames.get() is not _END:
+                pass
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Queue a frame for writing (waits while the one before it is still waiting)."""
+        if self.error is not None:
+            self.close()
+        self.frames.put(frame)
+
+    def close(self) -> None:
+        """Wait for the last frame, then make the file durable and give it its name."""
+        self.frames.put(_END)
+        self.thread.join()
+        try:
+            if self.error is not None:
+                with full_disk_said(self.target.parent):
+                    raise self.error
+            _named(self.tmp, self.target, 0o644)
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(self.target.parent)
+
+    def abandon(self) -> None:
+        """Stop writing and remove the unfinished file (the caller failed)."""
+        self.frames.put(_END)
+        self.thread.join()
+        self.tmp.unlink(missing_ok=True)
 
 
 def write_scratch_parquet(target: Path, frame: pl.DataFrame) -> None:

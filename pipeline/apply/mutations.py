@@ -131,6 +131,8 @@ class MutationNight:
         valid, rejected_new = _valid(typed, found)
         del typed
         keys = hashed_keys(valid)
+        for table in (self.contracts, self.borrowers, self.codes):
+            table.before_reading(keys)
         touch_all([self.contracts, self.borrowers, self.codes], keys)
         current = self.contracts.rows_of(keys)
         applied = apply_records(valid, current, self.borrowers.rows_of(keys), rejected_new, self.rules.run_date)

@@ -21,7 +21,7 @@ from pipeline.register.plan import Patch, no_rows
 from pipeline.register.segments import IN_MEMORY
 from pipeline.register.state import CONTRACT_KEY
 from pipeline.register.store import PART, ROW, TABLE_SCHEMAS, Register
-from pipeline.register.transaction import Holding
+from pipeline.register.transaction import GrowingPart, Holding
 
 KEY_HASH = "key_hash"
 ALIVE = "_alive"
@@ -140,6 +140,8 @@ class StoredTable:
         self.tonight = KeyedTable(pl.DataFrame(schema=TABLE_SCHEMAS[name]), key)
         self.superseded: list[pl.DataFrame] = []       # (PART, ROW) of part rows tonight replaced
         self.moved: list[pl.DataFrame] = []            # this chunk's rows moved from the parts
+        self.growing: GrowingPart | None = None        # the part tonight's spills go to, not readable yet
+        self.spilled: list[Part] = []                  # per spill into it: its sorted key hashes
 
     def _read(self, keys: pl.DataFrame) -> pl.LazyFrame | None:
         """The query that reads the live rows of ``keys`` from the parts (None: no part can hold one)."""
@@ -200,20 +202,44 @@ class StoredTable:
         return self.tonight.height
 
     def spill(self, holding: Holding) -> None:
-        """Hand tonight's rows to the transaction as a new part, and read them back only when a
-        chunk has their key again: the night's memory then follows its chunk, not its size (an
-        initial load). The part's key hashes stay in memory, sorted, so a key it does not hold
-        is never looked for there."""
+        """Hand tonight's rows to the transaction, and read them back only when a chunk has their
+        key again: the night's memory then follows its chunk, not its size (an initial load).
+        The spills go into one growing part until a chunk wants a row of it back
+        (``before_reading``), so the commit finds a few parts it can keep, not one per spill that
+        it would have to merge into one again. Each spill's key hashes stay in memory, sorted,
+        so a key a part does not hold is never looked for there."""
         if self.held() == 0:
             return
         rows = self.tonight.where(pl.lit(True))
-        self.parts.append(Part(holding.part(self.name, rows), rows[KEY_HASH].unique().sort()))
+        if self.growing is None:
+            self.growing = holding.growing_part(self.name)
+        self.growing.add(rows)
+        self.spilled.append(Part(self.growing.name, rows[KEY_HASH].unique().sort()))
         self.tonight = self.tonight.cleared()
+
+    def before_reading(self, keys: pl.DataFrame) -> None:
+        """Before a chunk reads the rows of ``keys`` (a ``hashed_keys`` frame): the growing part
+        is closed and becomes a part like the others if it may hold one of them (in an initial
+        load, seldom: only a contract delivered again in a later file)."""
+        if self.growing is None or keys.height == 0:
+            return
+        keys = keys.sort(KEY_HASH)
+        if any(spill.may_hold(keys).height for spill in self.spilled):
+            self._close_growing(hashed=True)
+
+    def _close_growing(self, hashed: bool) -> None:
+        """The growing part, whole, among the parts (with its key hashes when it is still read)."""
+        if self.growing is None:
+            return
+        hashes = pl.concat([spill.hashes for spill in self.spilled if spill.hashes is not None])
+        self.parts.append(Part(self.growing.close(), hashes.sort() if hashed else hashes))
+        self.growing, self.spilled = None, []
 
     def release(self) -> Patch:
         """Tonight's change of the table: the superseded rows, tonight's rows in the table's
         schema and the parts the transaction holds for it; memory is empty after, so the night
         does not hold its rows twice."""
+        self._close_growing(hashed=False)
         schema = TABLE_SCHEMAS[self.name]
         rows = self.tonight.table()
         self.tonight = self.tonight.cleared()

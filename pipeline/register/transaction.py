@@ -39,6 +39,11 @@ class Holding:
         frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
         return self.tx._write(name, frame, 0)
 
+    def growing_part(self, name: str) -> GrowingPart:
+        """A part of a table written a batch at a time as a night spills (an initial load), so
+        the commit finds one part, not one per spill, and need not merge them again."""
+        return GrowingPart(self.tx, name)
+
     def events(self, frame: pl.DataFrame) -> str | None:
         """One part of tonight's events (a night holds them chunk by chunk, never all at once)."""
         return self.tx._write("events", frame, 0) if frame.height else None
@@ -68,6 +73,26 @@ class Holding:
     def scan_scratch(self, path: Path) -> pl.LazyFrame:
         """A scratch file written by ``write_scratch``, read back."""
         return pl.scan_parquet(path)
+
+
+class GrowingPart:
+    """A held part still being written: rows are added a batch at a time and nothing reads it
+    until ``close`` has named it (the file is whole and durable only then)."""
+
+    def __init__(self, tx: Transaction, name: str) -> None:
+        self.name = tx._name(name)
+        self.out = fsio.ParquetAppender(tx.register.root / DATA / self.name, TABLE_SCHEMAS[name])
+        self.rows = 0
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.out.add(frame)
+        self.rows += frame.height
+
+    def close(self) -> str:
+        """The part, whole: a ``Patch`` or ``Append`` may name it now."""
+        self.out.close()
+        faults.point("table_written")
+        return self.name
 
 
 class Transaction:
