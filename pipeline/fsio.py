@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import faults
@@ -136,7 +137,9 @@ class ParquetAppender:
     """One Parquet file of one schema written a frame at a time as the frames come (a load's
     spills of a table, a night's persons), then made durable and named at ``close`` like every
     other file. PyArrow's writer compresses on the thread that calls it, so it runs on a thread
-    of its own: the caller goes on with the next frame meanwhile, one frame at most waiting."""
+    of its own: the caller makes the next frame while the last one is written. One frame at most
+    is being written: a frame may share the buffers of a much larger one (a text's strings), so
+    a queue of them would hold memory the caller has let go."""
 
     def __init__(self, target: Path, schema: dict) -> None:
         self.target, self.schema = target, schema
@@ -155,21 +158,40 @@ class ParquetAppender:
 
     def _write(self) -> None:
         """The writer's thread: every frame until the end; after an error, frames are only taken."""
+        ended = False
         try:
-            arrow_schema = pl.DataFrame(schema=self.schema).to_arrow().schema
+            arrow_schema = self._arrow(pl.DataFrame(schema=self.schema)).schema
             with pq.ParquetWriter(self.tmp, arrow_schema, compression="zstd", write_statistics=False) as writer:
                 while (frame := self.frames.get()) is not _END:
-                    writer.write_table(frame.select(list(self.schema)).cast(self.schema).to_arrow())
+                    try:
+                        writer.write_table(self._arrow(frame.select(list(self.schema)).cast(self.schema)))
+                    finally:
+                        del frame               # let go before the caller learns it is written
+                        self.frames.task_done()
+                ended = True
         except BaseException as exc:
             self.error = exc
-            while self.frames.get() is not _END:
-                pass
+            while not ended:
+                ended = self.frames.get() is _END
+                if not ended:
+                    self.frames.task_done()
+        self.frames.task_done()             # the end
 
-    def add(self, frame: pl.DataFrame) -> None:
-        """Queue a frame for writing (waits while the one before it is still waiting)."""
+    @staticmethod
+    def _arrow(frame: pl.DataFrame) -> pa.Table:
+        """Polars' own string layout (views): the default conversion copies every string, and
+        that copy made PyArrow's write cost twice Polars' (Polars reads either back the same)."""
+        return frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
+    def add(self, frame: pl.DataFrame, wait: bool = False) -> None:
+        """Hand a frame to the writer once the one before it is written; with ``wait``, return
+        only when this one is written too (the caller lets go of much memory right after)."""
+        self.frames.join()
         if self.error is not None:
             self.close()
         self.frames.put(frame)
+        if wait:
+            self.frames.join()
 
     def close(self) -> None:
         """Wait for the last frame, then make the file durable and give it its name."""

@@ -82,11 +82,11 @@ class GrowingPart:
     def __init__(self, tx: Transaction, name: str) -> None:
         self.name = tx._name(name)
         self.out = fsio.ParquetAppender(tx.register.root / DATA / self.name, TABLE_SCHEMAS[name])
-        self.rows = 0
 
     def add(self, frame: pl.DataFrame) -> None:
-        self.out.add(frame)
-        self.rows += frame.height
+        """Rows written before this returns: a spill lets go of them right after, and the
+        next file's text must not meet them in memory."""
+        self.out.add(frame, wait=True)
 
     def close(self) -> str:
         """The part, whole: a ``Patch`` or ``Append`` may name it now."""
