@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -130,52 +129,28 @@ def write_parquet_frames(target: Path, frames: Iterable[pl.DataFrame], schema: d
     out.close()
 
 
-_END = None
-
-
 class ParquetAppender:
     """One Parquet file of one schema written a frame at a time as the frames come (a load's
     spills of a table, a night's persons), then made durable and named at ``close`` like every
-    other file. PyArrow's writer compresses on the thread that calls it, so it runs on a thread
-    of its own: the caller makes the next frame while the last one is written. One frame at most
-    is being written: a frame may share the buffers of a much larger one (a text's strings), so
-    a queue of them would hold memory the caller has let go."""
+    other file. PyArrow's writer compresses on the thread that calls it, so ``beside`` writes
+    each frame on a thread of its own while the caller makes the next one. One frame at most is
+    being written: a frame may share the buffers of a much larger one (a text's strings), so a
+    queue of them would hold memory the caller has let go."""
 
-    def __init__(self, target: Path, schema: dict) -> None:
-        self.target, self.schema = target, schema
+    def __init__(self, target: Path, schema: dict, beside: bool = True) -> None:
+        self.target, self.schema, self.beside = target, schema, beside
         self.tmp = _temporary(target)
         try:
             with full_disk_said(target.parent):
                 faults.disk("write")           # counted here, in call order, as every other write
                 faults.disk(target.name)
+                arrow_schema = self._arrow(pl.DataFrame(schema=schema)).schema
+                self.writer = pq.ParquetWriter(self.tmp, arrow_schema, compression="zstd", write_statistics=False)
         except BaseException:
             self.tmp.unlink(missing_ok=True)
             raise
-        self.frames: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._write, name=f"write {target.name}", daemon=True)
-        self.thread.start()
-
-    def _write(self) -> None:
-        """The writer's thread: every frame until the end; after an error, frames are only taken."""
-        ended = False
-        try:
-            arrow_schema = self._arrow(pl.DataFrame(schema=self.schema)).schema
-            with pq.ParquetWriter(self.tmp, arrow_schema, compression="zstd", write_statistics=False) as writer:
-                while (frame := self.frames.get()) is not _END:
-                    try:
-                        writer.write_table(self._arrow(frame.select(list(self.schema)).cast(self.schema)))
-                    finally:
-                        del frame               # let go before the caller learns it is written
-                        self.frames.task_done()
-                ended = True
-        except BaseException as exc:
-            self.error = exc
-            while not ended:
-                ended = self.frames.get() is _END
-                if not ended:
-                    self.frames.task_done()
-        self.frames.task_done()             # the end
+        self.writing: threading.Thread | None = None
 
     @staticmethod
     def _arrow(frame: pl.DataFrame) -> pa.Table:
@@ -183,24 +158,40 @@ class ParquetAppender:
         that copy made PyArrow's write cost twice Polars' (Polars reads either back the same)."""
         return frame.to_arrow(compat_level=pl.CompatLevel.newest())
 
-    def add(self, frame: pl.DataFrame, wait: bool = False) -> None:
-        """Hand a frame to the writer once the one before it is written; with ``wait``, return
-        only when this one is written too (the caller lets go of much memory right after)."""
-        self.frames.join()
+    def _put(self, frame: pl.DataFrame) -> None:
+        try:
+            self.writer.write_table(self._arrow(frame.select(list(self.schema)).cast(self.schema)))
+        except BaseException as exc:
+            self.error = exc
+        pa.default_memory_pool().release_unused()     # the pool would keep a frame's worth per thread
+
+    def _written(self) -> None:
+        """Wait for the frame being written; its error, if any, is the caller's now."""
+        if self.writing is not None:
+            self.writing.join()
+            self.writing = None
         if self.error is not None:
-            self.close()
-        self.frames.put(frame)
-        if wait:
-            self.frames.join()
+            error, self.error = self.error, None
+            self.abandon()
+            with full_disk_said(self.target.parent):
+                raise error
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Write a frame once the one before it is written (``beside``: return meanwhile)."""
+        self._written()
+        if self.beside:
+            self.writing = threading.Thread(target=self._put, args=(frame,), name=f"write {self.target.name}")
+            self.writing.start()
+        else:
+            self._put(frame)
+            self._written()
 
     def close(self) -> None:
         """Wait for the last frame, then make the file durable and give it its name."""
-        self.frames.put(_END)
-        self.thread.join()
+        self._written()
         try:
-            if self.error is not None:
-                with full_disk_said(self.target.parent):
-                    raise self.error
+            with full_disk_said(self.target.parent):
+                self.writer.close()
             _named(self.tmp, self.target, 0o644)
         except BaseException:
             self.tmp.unlink(missing_ok=True)
@@ -209,8 +200,13 @@ class ParquetAppender:
 
     def abandon(self) -> None:
         """Stop writing and remove the unfinished file (the caller failed)."""
-        self.frames.put(_END)
-        self.thread.join()
+        if self.writing is not None:
+            self.writing.join()
+            self.writing = None
+        try:
+            self.writer.close()
+        except Exception:             # noqa: S110 - the file goes anyway; the caller's error is what counts
+            pass
         self.tmp.unlink(missing_ok=True)
 
 

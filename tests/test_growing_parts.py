@@ -28,12 +28,13 @@ def _frame(lo: int, hi: int) -> pl.DataFrame:
 
 def test_frames_appended_one_at_a_time_read_back_as_written(tmp_path: Path) -> None:
     frames = [_frame(0, 3), _frame(3, 6), _frame(6, 6), _frame(10, 13)]      # an empty frame among them
-    out = fsio.ParquetAppender(tmp_path / "t.parquet", SCHEMA)
-    for i, frame in enumerate(frames):
-        out.add(frame, wait=i == 0)
-    out.close()
-    assert pl.read_parquet(tmp_path / "t.parquet").equals(pl.concat(frames))
-    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]         # no temporary left
+    for beside in (True, False):
+        out = fsio.ParquetAppender(tmp_path / f"{beside}.parquet", SCHEMA, beside)
+        for frame in frames:
+            out.add(frame)
+        out.close()
+        assert pl.read_parquet(tmp_path / f"{beside}.parquet").equals(pl.concat(frames))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["False.parquet", "True.parquet"]   # no temporary left
 
 
 def test_a_failed_write_names_no_file_and_says_why(tmp_path: Path) -> None:

@@ -81,12 +81,11 @@ class GrowingPart:
 
     def __init__(self, tx: Transaction, name: str) -> None:
         self.name = tx._name(name)
-        self.out = fsio.ParquetAppender(tx.register.root / DATA / self.name, TABLE_SCHEMAS[name])
+        # written before ``add`` returns: the next file's text must not meet a spill in memory
+        self.out = fsio.ParquetAppender(tx.register.root / DATA / self.name, TABLE_SCHEMAS[name], beside=False)
 
     def add(self, frame: pl.DataFrame) -> None:
-        """Rows written before this returns: a spill lets go of them right after, and the
-        next file's text must not meet them in memory."""
-        self.out.add(frame, wait=True)
+        self.out.add(frame)
 
     def close(self) -> str:
         """The part, whole: a ``Patch`` or ``Append`` may name it now."""
