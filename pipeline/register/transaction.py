@@ -34,11 +34,6 @@ class Holding:
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
 
-    def part(self, name: str, frame: pl.DataFrame) -> str:
-        """Rows of a table, as a part a ``Patch`` or ``Append`` will name."""
-        frame = frame.select(list(TABLE_SCHEMAS[name])).cast(TABLE_SCHEMAS[name])
-        return self.tx._write(name, frame, 0)
-
     def growing_part(self, name: str) -> GrowingPart:
         """A part of a table written a batch at a time as a night spills (an initial load), so
         the commit finds one part, not one per spill, and need not merge them again."""
