@@ -3,10 +3,10 @@
 A night is applied in chunks (a file, or a contract-hash bucket of a big file) so memory follows
 the chunk, not the night. A ``StoredTable`` is one keyed table as tonight sees it, in the one way
 the register stores a table (``register.segments``): its segments are the committed parts, the
-parts the transaction holds for tonight (rows spilled when memory is full), and tonight's rows
-in memory (a ``KeyedTable``); a row is live unless a dead row says otherwise. A chunk moves the
-live rows of its keys from the parts into memory, superseding them there, and gives back those
-of keys it did not change; so a key's live rows are always in one place, and a night neither
+parts the transaction holds for tonight (rows spilled when memory is full: a load's spills grow
+one part, closed once a chunk reads from it), and tonight's rows in memory (a ``KeyedTable``);
+a row is live unless a dead row says otherwise. A chunk moves the live rows of its keys from the
+parts into memory, superseding them there, and gives back those of keys it did not change; so a key's live rows are always in one place, and a night neither
 holds nor rewrites the whole register. Rows are found through a u64 hash of the key; the hash
 only narrows, every match is confirmed on the key itself, so a collision never mixes contracts.
 """
