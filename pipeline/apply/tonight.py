@@ -6,8 +6,9 @@ the register stores a table (``register.segments``): its segments are the commit
 parts the transaction holds for tonight (rows spilled when memory is full: a load's spills grow
 one part, closed once a chunk reads from it), and tonight's rows in memory (a ``KeyedTable``);
 a row is live unless a dead row says otherwise. A chunk moves the live rows of its keys from the
-parts into memory, superseding them there, and gives back those of keys it did not change; so a key's live rows are always in one place, and a night neither
-holds nor rewrites the whole register. Rows are found through a u64 hash of the key; the hash
+parts into memory, superseding them there, and gives back those of keys it did not change; so
+a key's live rows are always in one place, and a night neither holds nor rewrites the whole
+register. Rows are found through a u64 hash of the key; the hash
 only narrows, every match is confirmed on the key itself, so a collision never mixes contracts.
 """
 
