@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from pipeline.config import Config
 from pipeline.intake import records
 from pipeline.intake.delivery import Delivery, Ledger
-from pipeline.intake.isolation import ReadingWorker, Ticket
+from pipeline.intake.isolation import ReadingWorker, Received, Ticket
 from pipeline.intake.limits import ReadLimits, Refusal, file_too_large, line_too_long, too_many_rows
 from pipeline.intake.listing import STRAY
 from pipeline.intake.names import NAME_RULE, DeliveryName, escaped, parse
 from pipeline.intake.scan import Scan, scan
+
+AHEAD_FILES = 8               # deliveries checked and hashed ahead of the one in use
+AHEAD_BYTES = 64 << 20        # delivery bytes whose reads may be in flight beyond the next file
 
 
 def read_limits(config: Config) -> ReadLimits:
@@ -30,20 +35,16 @@ def read_limits(config: Config) -> ReadLimits:
 
 def checked(deliveries: list[Delivery], config: Config, ledger: Ledger) -> Iterator[tuple[int, Delivery]]:
     """Run the whole-file checks in delivery order, yielding each delivery once it is checked, so
-    its records are used (and released) before the file after the next is read: the worker reads
-    the next file while the night uses this one. Sequences and hashes count within the night."""
+    its records are used (and released) while the worker reads the files after it. Sequences and
+    hashes count within the night."""
     seen = _Seen(dict(ledger.hashes), dict(ledger.last_seq))
-    with ReadingWorker(read_limits(config)) as reader:
-        asked = _ask(deliveries[0], config, seen, reader) if deliveries else None
-        try:
-            for i, d in enumerate(deliveries):
-                _answer(d, asked, reader)
-                seen.record(d)
-                asked = _ask(deliveries[i + 1], config, seen, reader) if i + 1 < len(deliveries) else None
-                yield i, d
-        finally:
-            if asked is not None:
-                os.close(asked.fd)
+    with ReadingWorker(read_limits(config)) as reader, _Window(deliveries, config, seen, reader) as window:
+        window.fill(0)
+        for i, d in enumerate(deliveries):
+            window.answer(i)
+            seen.record(d)
+            window.fill(i + 1)
+            yield i, d
 
 
 @dataclass
@@ -61,15 +62,101 @@ class _Seen:
 
 @dataclass
 class _Asked:
-    """A delivery whose read the worker was asked for: its open file and the ticket."""
+    """A delivery past its name and size checks: its open file, its scan (running on the scan
+    thread), and, once its content checks pass, the worker's ticket."""
 
+    i: int
+    d: Delivery
+    name: DeliveryName
     fd: int
-    ticket: Ticket
+    size: int
+    scanning: Future[Scan]
+    ticket: Ticket | None = None
+
+    def depends_on(self, other: _Asked) -> bool:
+        """Whether this delivery's duplicate or sequence check could change with the outcome of
+        ``other`` (an earlier delivery whose answer is not taken yet): the same content, or the
+        same participant and kind with a sequence not above ``other``'s."""
+        same_kind = (other.d.folder, other.name.kind) == (self.d.folder, self.name.kind)
+        return other.scanning.result().sha256 == self.scanning.result().sha256 \
+            or (same_kind and self.name.seq <= other.name.seq)
 
 
-def _ask(d: Delivery, config: Config, seen: _Seen, reader: ReadingWorker) -> _Asked | None:
-    """The checks of one delivery, cheapest first, up to asking the worker to read it; None when
-    one fails (the delivery then has its file error)."""
+class _Window:
+    """The deliveries ahead of the one the night uses: up to AHEAD_FILES are checked (and their
+    files hashed on a thread) ahead, and their reads are handed to the worker while the files in
+    flight hold at most AHEAD_BYTES (the next file always goes, as one file ahead always did).
+    A worker holds no answer back, so these bounds are what bound the night's memory beyond the
+    file in use. A delivery is handed on only when its duplicate and sequence checks cannot
+    depend on the files still in flight, and always in delivery order."""
+
+    def __init__(self, deliveries: list[Delivery], config: Config, seen: _Seen, reader: ReadingWorker) -> None:
+        self.deliveries, self.config, self.seen, self.reader = deliveries, config, seen, reader
+        self.ahead: deque[_Asked] = deque()
+        self.started = 0                                    # the deliveries begun so far
+        self.scanner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cki-scan")
+
+    def __enter__(self) -> _Window:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.scanner.shutdown(wait=True, cancel_futures=True)   # no scan reads a file closed below
+        for asked in self.ahead:
+            os.close(asked.fd)
+        self.ahead.clear()
+
+    def fill(self, first: int) -> None:
+        """Begin the deliveries up to AHEAD_FILES past ``first`` and hand on what may go."""
+        while self.started < len(self.deliveries) and self.started - first < AHEAD_FILES:
+            asked = _ask(self.started, self.deliveries[self.started], self.config, self.reader, self.scanner)
+            if asked is not None:
+                self.ahead.append(asked)
+            self.started += 1
+        self._hand_on(wait=False)
+
+    def answer(self, i: int) -> None:
+        """Delivery ``i`` checked to its end: its records, or the file error that ends it."""
+        if self._first_is(i):
+            self._hand_on(wait=True)
+        if not self._first_is(i):
+            return                                          # rejected before it was read
+        asked = self.ahead.popleft()
+        try:
+            if asked.ticket is not None:
+                _answer(asked.d, self.reader.collect(asked.ticket))
+        finally:
+            os.close(asked.fd)
+
+    def _first_is(self, i: int) -> bool:
+        return bool(self.ahead) and self.ahead[0].i == i
+
+    def _hand_on(self, wait: bool) -> None:
+        """Run the content checks of the waiting deliveries in order and hand the passing ones to
+        the worker; without ``wait``, stop at the first whose scan is still running, that could
+        depend on a file in flight, or that would pass AHEAD_BYTES."""
+        for k, asked in enumerate(list(self.ahead)):
+            if asked.ticket is not None:
+                continue
+            forced = wait and k == 0
+            in_flight = [a for a in self.ahead if a.ticket is not None]
+            if not forced and (not asked.scanning.done() or any(asked.depends_on(a) for a in in_flight)
+                               or (in_flight and sum(a.size for a in in_flight) + asked.size > AHEAD_BYTES)):
+                return
+            if not _new_and_within_lines(asked.d, asked.name, asked.scanning.result(), self.seen, self.reader.limits):
+                self._drop(asked)
+                continue
+            asked.ticket = self.reader.submit(asked.fd, asked.d.name, asked.name.ext, asked.size,
+                                              records.allowed(asked.name.kind))
+
+    def _drop(self, asked: _Asked) -> None:
+        """A delivery its content checks rejected: nothing more to read."""
+        self.ahead.remove(asked)
+        os.close(asked.fd)
+
+
+def _ask(i: int, d: Delivery, config: Config, reader: ReadingWorker, scanner: Executor) -> _Asked | None:
+    """The checks of one delivery, cheapest first, up to opening it and starting its scan; None
+    when one fails (the delivery then has its file error)."""
     try:
         st = os.lstat(d.path)
     except FileNotFoundError:
@@ -92,7 +179,12 @@ def _ask(d: Delivery, config: Config, seen: _Seen, reader: ReadingWorker) -> _As
     if st.st_size == 0:
         d.reject("FILE_EMPTY")
         return None
-    return _ask_content(d, name, seen, reader)
+    fd = _open_regular(d)
+    if fd is None:
+        d.reject("FILE_NOT_REGULAR", value=escaped(d.name), limit="it changed while being read")
+        return None
+    line_limit = reader.limits.max_line_bytes if name.ext == "csv" else None
+    return _Asked(i, d, name, fd, os.fstat(fd).st_size, scanner.submit(scan, fd, line_limit))
 
 
 def _kind_of(mode: int, d: Delivery, config: Config) -> str:
@@ -128,25 +220,6 @@ def _entitled(d: Delivery, config: Config) -> DeliveryName | None:
     return name
 
 
-def _ask_content(d: Delivery, name: DeliveryName, seen: _Seen, reader: ReadingWorker) -> _Asked | None:
-    """Hash the file (and measure a CSV's lines), check it is new, in sequence and within the
-    line limits, then ask the worker to read it; the file stays open until the answer is taken."""
-    fd = _open_regular(d)
-    if fd is None:
-        d.reject("FILE_NOT_REGULAR", value=escaped(d.name), limit="it changed while being read")
-        return None
-    asked = None
-    try:
-        if _new_and_within_lines(d, name, scan(fd, reader.limits.max_line_bytes if name.ext == "csv" else None),
-                                 seen, reader.limits):
-            ticket = reader.submit(fd, d.name, name.ext, os.fstat(fd).st_size, records.allowed(name.kind))
-            asked = _Asked(fd, ticket)
-    finally:
-        if asked is None:
-            os.close(fd)
-    return asked
-
-
 def _new_and_within_lines(d: Delivery, name: DeliveryName, found: Scan, seen: _Seen, limits: ReadLimits) -> bool:
     """Not a duplicate, a higher sequence, and (a CSV) lines within the limits; else rejected."""
     d.sha256 = found.sha256
@@ -160,17 +233,11 @@ def _new_and_within_lines(d: Delivery, name: DeliveryName, found: Scan, seen: _S
     return d.ok
 
 
-def _answer(d: Delivery, asked: _Asked | None, reader: ReadingWorker) -> None:
+def _answer(d: Delivery, received: Received) -> None:
     """Take the worker's answer for ``d``: its records, or the refusal that ends it."""
-    if asked is None:
-        return
-    try:
-        received = reader.collect(asked.ticket)
-    finally:
-        os.close(asked.fd)
     if isinstance(received, Refusal):
         _refuse(d, received)
-        return None
+        return
     records.take(d, *received)
 
 

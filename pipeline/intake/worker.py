@@ -7,11 +7,14 @@ the night. Its data segment is limited with RLIMIT_DATA (measured: RLIMIT_AS cou
 gigabytes of address space the allocators and thread stacks reserve but never touch, so a small
 read already aborted under a 1 GB RLIMIT_AS, while RLIMIT_DATA tracks resident memory closely).
 
-Protocol, one request at a time: the night sends a JSON request with two descriptors over the
-channel (a Unix SEQPACKET socket): the delivery, opened by the night without following links,
-and the write end of a fresh pipe. The worker writes one JSON line to the pipe, then, when the
-file was read, the text frame as an Arrow IPC stream, and closes the pipe. The channel's end is
-the end of the night. Nothing is written to stderr after start-up: a panic message can quote a
+Protocol, requests served in the order sent (the night may send several before it takes the
+first answer): the night sends a JSON request with three descriptors over the channel (a Unix
+SEQPACKET socket): the delivery, opened by the night without following links, the write end of a
+fresh pipe, and a fresh memory file (memfd). When the file was read, the worker writes the text
+frame as an Arrow IPC stream into the memory file; then it writes one JSON line to the pipe (the
+refusal, or the column names) and closes both, so a worker that dies mid-frame leaves the night
+an empty pipe, never half a frame. It never waits for the night to take an answer. The
+channel's end is the end of the night. Nothing is written to stderr after start-up: a panic message can quote a
 cell. ``CKI_READER_FAULT=abort:NAME`` (or ``hang:NAME``) makes the worker abort (or hang) on the
 delivery NAME, for the tests.
 """
@@ -44,7 +47,7 @@ def main(argv: list[str]) -> int:
         return 0
     _silence_stderr()
     while True:
-        message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, 2)
+        message, fds, _, _ = socket.recv_fds(channel, MAX_REQUEST, 3)
         if not message:
             return 0
         _serve(json.loads(message), *fds)
@@ -62,30 +65,31 @@ def _silence_stderr() -> None:
     os.close(devnull)
 
 
-def _serve(request: dict, file_fd: int, out_fd: int) -> None:
-    """Read one delivery and write the answer to its pipe."""
+def _serve(request: dict, file_fd: int, out_fd: int, frame_fd: int) -> None:
+    """Read one delivery, write its frame into the memory file and the answer line to its pipe."""
     _fault(request["name"])
     try:
         outcome = read_delivery(f"/proc/self/fd/{file_fd}", request["ext"], request["size"],
                                 ReadLimits(**request["limits"]), tuple(request["allowed"]))
     finally:
         os.close(file_fd)
+    with os.fdopen(frame_fd, "wb") as into:
+        if not isinstance(outcome, Refusal):
+            _write_frame(into, outcome[0])
     with os.fdopen(out_fd, "wb") as out:
         if isinstance(outcome, Refusal):
             out.write(_line({"refusal": [outcome.code, outcome.value, outcome.limit, outcome.line_no]}))
         else:
-            _write_frame(out, *outcome)
+            out.write(_line({"columns": outcome[1], "rows": outcome[0].height}))
 
 
-def _write_frame(out, frame, columns: list[str]) -> None:
-    """The header line, then the frame as an Arrow IPC stream. PyArrow writes a big frame about
-    eight times faster than Polars, but importing it costs the night's first file 0.13 s, so a
-    small frame (a night's usual delivery) is written by Polars."""
+def _write_frame(out, frame) -> None:
+    """The frame as an Arrow IPC stream. PyArrow writes a big frame about eight times faster than
+    Polars, but importing it costs the night's first file 0.13 s, so a small frame (a night's
+    usual delivery) is written by Polars."""
     import polars as pl
 
-    out.write(_line({"columns": columns, "rows": frame.height}))
     if frame.height < PYARROW_ROWS:
-        out.flush()
         frame.write_ipc_stream(out, compat_level=pl.CompatLevel.newest())
         return
     import pyarrow.ipc as ipc
