@@ -117,6 +117,39 @@ def test_cells_are_trimmed_emptied_and_cut() -> None:
     assert cells.cleaned(out, 200).equals(out)                     # cutting twice changes nothing
 
 
+EDGES = [" ", "\t", "\r", "\u00a0", "\u3000", "\u2028", "\u0085", "\x1c", "\x00", "é", "x", "-", "~", "\x7f"]
+
+
+def _trimmed_everywhere(frame: pl.DataFrame) -> pl.DataFrame:
+    """The general path: every cell of every column trimmed, an empty one null."""
+    return frame.with_columns(pl.all().str.strip_chars().replace("", None))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.tuples(st.sampled_from(EDGES), st.integers(0, 20), st.sampled_from(EDGES))),
+                min_size=1, max_size=30), st.integers(0, 5))
+def test_trimming_only_edged_columns_equals_trimming_all(cells_: list, skip: int) -> None:
+    """Trimming only the columns with a cell whose edge bytes could be whitespace gives what
+    trimming every cell gives: short (inline) and long cells, nulls, Unicode and control
+    characters at either edge, and a column that is a slice of a longer one (a view offset)."""
+    values = [None if c is None else c[0] + "m" * c[1] + c[2] for c in cells_]
+    column = pl.Series("a", ["pad"] * skip + values, dtype=pl.String).slice(skip)
+    frame = pl.DataFrame({"a": column, "b": pl.Series([v.strip("\x00") if v else v for v in values], dtype=pl.String)})
+    frame = pl.concat([frame, frame], rechunk=False)                # two chunks
+    assert cells.cleaned(frame, 1000).equals(_trimmed_everywhere(frame))
+    changed = (frame["a"].str.strip_chars() != frame["a"]).fill_null(False).to_numpy()
+    assert not (changed & ~cells.may_need_trim(frame["a"])).any()   # every cell a trim changes is flagged
+
+
+def test_a_column_without_edge_whitespace_is_left_whole() -> None:
+    """Printable ASCII at both edges: nothing to trim (the fast path); one cell with a trailing
+    no-break space past the inline 12 bytes: the column is trimmed."""
+    frame = pl.DataFrame({"a": ["C1", "a long contract number 1", None, ""],
+                          "b": ["x", "a long surname ending in\u00a0", "y", " z"]})
+    assert [cells.may_need_trim(frame[c]).tolist() for c in "ab"] == [[False] * 4, [False, True, False, True]]
+    assert cells.cleaned(frame, 1000).equals(_trimmed_everywhere(frame))
+
+
 @pytest.mark.parametrize("contract", [mutation, request])
 def test_a_cut_cell_never_passes_its_column(contract) -> None:
     """Every text column rejects a cell cut at the smallest cell limit allowed, so a cut cell is
