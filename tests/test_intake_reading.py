@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import polars as pl
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from contracts_schema import mutation, request
 from pipeline.config import Limits
 from pipeline.errors import ConfigError
-from pipeline.intake import cells, names, parquettext, scan
+from pipeline.intake import cells, names, parquettext, scan, views
 from pipeline.intake.limits import ReadLimits, Refused
 from pipeline.rules.fieldchecks import field_findings
 from pipeline.rules.parse import to_typed
@@ -120,34 +121,42 @@ def test_cells_are_trimmed_emptied_and_cut() -> None:
 EDGES = [" ", "\t", "\r", "\u00a0", "\u3000", "\u2028", "\u0085", "\x1c", "\x00", "é", "x", "-", "~", "\x7f"]
 
 
-def _trimmed_everywhere(frame: pl.DataFrame) -> pl.DataFrame:
-    """The general path: every cell of every column trimmed, an empty one null."""
-    return frame.with_columns(pl.all().str.strip_chars().replace("", None))
+def _both_paths(frame: pl.DataFrame, max_cell_chars: int = 200) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``cleaned`` by the string views (the path of a big frame) and on every column."""
+    with patch.object(cells, "VIEWS_ROWS", 0):
+        by_views = cells.cleaned(frame, max_cell_chars)
+    with patch.object(cells, "VIEWS_ROWS", 1 << 40):
+        whole = cells.cleaned(frame, max_cell_chars)
+    return by_views, whole
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.tuples(st.sampled_from(EDGES), st.integers(0, 20), st.sampled_from(EDGES))),
-                min_size=1, max_size=30), st.integers(0, 5))
-def test_trimming_only_edged_columns_equals_trimming_all(cells_: list, skip: int) -> None:
-    """Trimming only the columns with a cell whose edge bytes could be whitespace gives what
-    trimming every cell gives: short (inline) and long cells, nulls, Unicode and control
-    characters at either edge, and a column that is a slice of a longer one (a view offset)."""
+@given(st.lists(st.one_of(st.none(), st.tuples(st.sampled_from(EDGES), st.sampled_from([0, 1, 9, 10, 11, 12, 20, 250]),
+                                               st.sampled_from(EDGES))), min_size=1, max_size=30), st.integers(0, 5))
+def test_cleaning_by_the_views_equals_cleaning_every_column(cells_: list, skip: int) -> None:
+    """Trimming, emptying and cutting only the columns whose views say they can change gives
+    what running every step on every column gives: short (inline) and long cells, nulls,
+    Unicode and control characters at either edge, cells over the limit, a column that is a
+    slice of a longer one (a view offset), and a frame of two chunks."""
     values = [None if c is None else c[0] + "m" * c[1] + c[2] for c in cells_]
     column = pl.Series("a", ["pad"] * skip + values, dtype=pl.String).slice(skip)
     frame = pl.DataFrame({"a": column, "b": pl.Series([v.strip("\x00") if v else v for v in values], dtype=pl.String)})
     frame = pl.concat([frame, frame], rechunk=False)                # two chunks
-    assert cells.cleaned(frame, 1000).equals(_trimmed_everywhere(frame))
+    by_views, whole = _both_paths(frame)
+    assert by_views.equals(whole)
     changed = (frame["a"].str.strip_chars() != frame["a"]).fill_null(False).to_numpy()
-    assert not (changed & ~cells.may_need_trim(frame["a"])).any()   # every cell a trim changes is flagged
+    assert not (changed & ~views.may_need_trim(frame["a"])).any()   # every cell a trim changes is flagged
 
 
 def test_a_column_without_edge_whitespace_is_left_whole() -> None:
-    """Printable ASCII at both edges: nothing to trim (the fast path); one cell with a trailing
-    no-break space past the inline 12 bytes: the column is trimmed."""
+    """Printable ASCII at both edges: nothing to trim; one cell with a trailing no-break space
+    past the inline 12 bytes, and one with a leading space: those are flagged."""
     frame = pl.DataFrame({"a": ["C1", "a long contract number 1", None, ""],
                           "b": ["x", "a long surname ending in\u00a0", "y", " z"]})
-    assert [cells.may_need_trim(frame[c]).tolist() for c in "ab"] == [[False] * 4, [False, True, False, True]]
-    assert cells.cleaned(frame, 1000).equals(_trimmed_everywhere(frame))
+    assert [views.may_need_trim(frame[c]).tolist() for c in "ab"] == [[False] * 4, [False, True, False, True]]
+    assert [views.shape(frame[c]) for c in "ab"] == [views.Shape(False, True, 24), views.Shape(True, False, 26)]
+    by_views, whole = _both_paths(frame)
+    assert by_views.equals(whole) and whole["a"].to_list() == ["C1", "a long contract number 1", None, None]
 
 
 @pytest.mark.parametrize("contract", [mutation, request])

@@ -14,7 +14,8 @@ The modules, one job each:
 - ``records``    the frame a worker read → header check, participant check, ``line_no``
 - ``isolation``  the night's side of the reading worker
 - ``worker``     the reading worker process, with ``reader``, ``csvtext``, ``parquettext``,
-                 ``cells`` and ``limits``: the only code that runs reading libraries on a file
+                 ``cells``, ``views`` and ``limits``: the only code that runs reading libraries
+                 on a file
 
 The names below are loaded on first use, so that the worker (``python -m
 pipeline.intake.worker``) imports Polars and PyArrow but not the validation stack.
