@@ -1,5 +1,9 @@
 """The whole-file checks of SPEC 4.1, in delivery order, each file read by the reading worker.
 
+The night waits for the reader as little as memory allows: the files after the one in use are
+hashed on a thread and handed to the worker ahead (``_Window``), within bounds, and only when no
+file still in flight can change their outcome, so every file ends as if read one at a time.
+
 A delivery that fails a check gets a ``file_error`` and is not read further; one that passes
 carries its records as text with ``line_no`` (1 = first data row). Links are never followed: the
 night opens the file itself with ``O_NOFOLLOW`` and hands the worker that open file, so what
@@ -25,7 +29,9 @@ from pipeline.intake.names import NAME_RULE, DeliveryName, escaped, parse
 from pipeline.intake.scan import Scan, scan
 
 AHEAD_FILES = 8               # deliveries checked and hashed ahead of the one in use
-AHEAD_BYTES = 64 << 20        # delivery bytes whose reads may be in flight beyond the next file
+AHEAD_BYTES = 64 << 20        # the answers that may be in flight beyond the next file, at most
+ANSWER_PER_BYTE = 17          # a CSV's answer, per byte of it: a cell's text and its 16-byte view,
+                              # and each cell takes at least one byte (its separator or line end)
 
 
 def read_limits(config: Config) -> ReadLimits:
@@ -73,6 +79,12 @@ class _Asked:
     scanning: Future[Scan]
     ticket: Ticket | None = None
 
+    @property
+    def answer_bound(self) -> float:
+        """The most the worker's answer can take: a Parquet file's text is bounded only by
+        ``max_decoded_bytes``, so one never goes beside another file."""
+        return self.size * ANSWER_PER_BYTE if self.name.ext == "csv" else float("inf")
+
     def depends_on(self, other: _Asked) -> bool:
         """Whether this delivery's duplicate or sequence check could change with the outcome of
         ``other`` (an earlier delivery whose answer is not taken yet): the same content, or the
@@ -84,11 +96,12 @@ class _Asked:
 
 class _Window:
     """The deliveries ahead of the one the night uses: up to AHEAD_FILES are checked (and their
-    files hashed on a thread) ahead, and their reads are handed to the worker while the files in
-    flight hold at most AHEAD_BYTES (the next file always goes, as one file ahead always did).
-    A worker holds no answer back, so these bounds are what bound the night's memory beyond the
-    file in use. A delivery is handed on only when its duplicate and sequence checks cannot
-    depend on the files still in flight, and always in delivery order."""
+    files hashed on a thread) ahead, and their reads are handed to the worker while the answers
+    in flight can take at most AHEAD_BYTES (the next file always goes, as one file ahead always
+    did). The worker holds no answer back (it writes each into a memory file and goes on), so
+    these bounds are what bound the memory beyond the file in use: as before, one file ahead,
+    and now small files beside it. A delivery is handed on only when its duplicate and sequence
+    checks cannot depend on the files still in flight, and always in delivery order."""
 
     def __init__(self, deliveries: list[Delivery], config: Config, seen: _Seen, reader: ReadingWorker) -> None:
         self.deliveries, self.config, self.seen, self.reader = deliveries, config, seen, reader
@@ -132,21 +145,29 @@ class _Window:
 
     def _hand_on(self, wait: bool) -> None:
         """Run the content checks of the waiting deliveries in order and hand the passing ones to
-        the worker; without ``wait``, stop at the first whose scan is still running, that could
-        depend on a file in flight, or that would pass AHEAD_BYTES."""
+        the worker, up to the first that may not go yet (``_may_go``); with ``wait``, the first
+        waiting delivery goes whatever (its turn has come: every file before it is answered)."""
         for k, asked in enumerate(list(self.ahead)):
             if asked.ticket is not None:
                 continue
-            forced = wait and k == 0
-            in_flight = [a for a in self.ahead if a.ticket is not None]
-            if not forced and (not asked.scanning.done() or any(asked.depends_on(a) for a in in_flight)
-                               or (in_flight and sum(a.size for a in in_flight) + asked.size > AHEAD_BYTES)):
+            if not (wait and k == 0) and not self._may_go(asked):
                 return
             if not _new_and_within_lines(asked.d, asked.name, asked.scanning.result(), self.seen, self.reader.limits):
                 self._drop(asked)
                 continue
             asked.ticket = self.reader.submit(asked.fd, asked.d.name, asked.name.ext, asked.size,
                                               records.allowed(asked.name.kind))
+
+    def _may_go(self, asked: _Asked) -> bool:
+        """Whether ``asked`` may be checked and handed on before its turn: its scan is done (one
+        that failed waits for its turn to fail), no file in flight can change its checks, and
+        the answers in flight stay within AHEAD_BYTES (nothing in flight: the next file goes)."""
+        if not asked.scanning.done() or asked.scanning.exception() is not None:
+            return False
+        in_flight = [a for a in self.ahead if a.ticket is not None]
+        if any(asked.depends_on(a) for a in in_flight):
+            return False
+        return not in_flight or sum(a.answer_bound for a in in_flight) + asked.answer_bound <= AHEAD_BYTES
 
     def _drop(self, asked: _Asked) -> None:
         """A delivery its content checks rejected: nothing more to read."""
