@@ -248,9 +248,9 @@ def _mapped(frame_fd: int) -> pl.DataFrame:
     """The Arrow stream the worker wrote into the memory file, as a frame. The file is sealed
     first, so what the night maps can no longer change or shrink under it. A big frame is read
     over the mapped pages, so nothing is copied and the pages go with the frame's last column
-    (mapped at once: faulting them in page by page as the night first touches them cost more than
-    the copy saved); a small one (a night's usual file) is copied, so that no descriptor stays
-    open with it (the mapping keeps one)."""
+    (mapped at once: one pass of the kernel, not a fault per 4 kB page as the night first reads
+    them); a small one (a night's usual file) is copied, so that no descriptor stays open with it
+    (a mapping keeps one)."""
     fcntl.fcntl(frame_fd, fcntl.F_ADD_SEALS, SEALS)
     size = os.fstat(frame_fd).st_size
     if size <= COPY_BYTES:
