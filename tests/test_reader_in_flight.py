@@ -1,5 +1,5 @@
 """Several deliveries in flight to the reading worker: each file's outcome is what it would be
-if the files were read one at a time (pipeline/intake/checks.py ``_Window``, isolation.py)."""
+if the files were read one at a time (pipeline/intake/checks.py ``_Window``, pipeline/intake/isolation.py)."""
 
 from __future__ import annotations
 
