@@ -44,7 +44,8 @@ START_SECONDS = 120
 PIPE_BYTES = 1 << 20
 MAX_HEADER = 1 << 20              # the answer's JSON line: at most MAX_COLUMNS names of MAX_NAME
 COPY_BYTES = 1 << 20              # a frame up to this size is copied out of its memory file, a larger one mapped
-SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW    # not F_SEAL_WRITE: the kernel then waits for the
+                                                      # pages the worker just wrote (up to 0.1 s a file)
 Received = tuple[pl.DataFrame, list[str]] | Refusal
 
 
@@ -245,8 +246,9 @@ class ReadingWorker:
 
 
 def _mapped(frame_fd: int) -> pl.DataFrame:
-    """The Arrow stream the worker wrote into the memory file, as a frame. The file is sealed
-    first, so what the night maps can no longer change or shrink under it. A big frame is read
+    """The Arrow stream the worker wrote into the memory file, as a frame. The worker closed the
+    file before it answered, and the night seals it against shrinking, so no page the night maps
+    can vanish under it. A big frame is read
     over the mapped pages, so nothing is copied and the pages go with the frame's last column
     (mapped at once: one pass of the kernel, not a fault per 4 kB page as the night first reads
     them); a small one (a night's usual file) is copied, so that no descriptor stays open with it
@@ -254,8 +256,7 @@ def _mapped(frame_fd: int) -> pl.DataFrame:
     fcntl.fcntl(frame_fd, fcntl.F_ADD_SEALS, SEALS)
     size = os.fstat(frame_fd).st_size
     if size <= COPY_BYTES:
-        with pa.OSFile(f"/proc/self/fd/{frame_fd}") as source:
-            data = source.read_buffer()
+        data = pa.py_buffer(os.pread(frame_fd, size, 0))     # (pa.OSFile stalled up to 50 ms a file)
     else:
         data = pa.py_buffer(mmap.mmap(frame_fd, size, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ))
     frame = pl.from_arrow(ipc.open_stream(pa.BufferReader(data)).read_all())
