@@ -168,9 +168,10 @@ class ReadingWorker:
     def _replace(self, lost: subprocess.Popen | None) -> None:
         """Stop the worker that was lost (the current one, or the one in place of which a fresh
         one could not start) and hand the files it still owed to a fresh one, in order."""
+        stopped = self._process if lost is None or lost is self._process else None
         if lost is None or lost is self._process:
             self._stop(kill=True)
-        owed = [t for t in list(self._waiting)[1:] if t.worker is lost or t.worker is None]
+        owed = [t for t in list(self._waiting)[1:] if t.worker is None or t.worker in (lost, stopped)]
         for t in owed:
             t.withdraw()
             t.lost = ""
