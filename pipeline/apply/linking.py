@@ -14,7 +14,7 @@ from contracts_schema.columns import PERSON_FIELDS
 from pipeline.apply.nightpersons import NightPersons
 from pipeline.apply.persons import MATCH, attach, id_bucket, reported_addresses
 from pipeline.apply.tonight import StoredTable
-from pipeline.register.state import CONTRACT_KEY, MT, PERSONS_SCHEMA
+from pipeline.register.state import ADDRESSES_SCHEMA, CONTRACT_KEY, MT, PERSONS_SCHEMA
 from pipeline.register.store import Register
 from pipeline.rules.findings import SCHEMA as FINDING_SCHEMA
 from pipeline.rules.normalize import with_match_keys
@@ -64,7 +64,12 @@ class PersonLinks:
                 .join(wanted.lazy(), on=MATCH, how="semi").collect())
 
     def _addresses_of(self, persons: pl.DataFrame) -> pl.DataFrame:
-        """The known addresses (committed and reported tonight) of ``persons``."""
-        mine = pl.col("person_id").is_in(persons["person_id"].implode())
+        """The known addresses (committed and reported tonight) of those of ``persons`` that share
+        their match key with another: ``attach`` asks an address only to choose among namesakes,
+        so a chunk without namesakes reads no addresses (the night reads them again to resolve)."""
+        namesakes = persons.filter(pl.len().over(MATCH) > 1)
+        if namesakes.height == 0:
+            return pl.DataFrame(schema=ADDRESSES_SCHEMA)
+        mine = pl.col("person_id").is_in(namesakes["person_id"].implode())
         committed = self.reg.scan("addresses").filter(mine).collect()
         return pl.concat([committed, *[a.filter(mine) for a in self.addresses]], how="vertical_relaxed")

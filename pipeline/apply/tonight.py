@@ -55,7 +55,10 @@ class KeyedTable:
         self.add(frame)
 
     def _prepared(self, rows: pl.DataFrame) -> pl.DataFrame:
-        return rows.select(self.columns).with_columns(key_hash(self.key), pl.lit(True).alias(ALIVE)).rechunk()
+        """``rows`` as a segment: the table's columns, the key hash (kept when ``rows`` has it
+        already, so rows read through their hash are not hashed again) and ALIVE."""
+        hashed = pl.col(KEY_HASH) if KEY_HASH in rows.columns else key_hash(self.key)
+        return rows.select(*self.columns, hashed, pl.lit(True).alias(ALIVE)).rechunk()
 
     @property
     def height(self) -> int:
@@ -165,8 +168,9 @@ class StoredTable:
     def _take(self, found: pl.DataFrame) -> None:
         """Move the rows read into memory; they count as superseded once the chunk ``settle``s."""
         if found.height:
+            found = found.with_columns(key_hash(self.key))      # once, for both
             self.tonight.add(found.drop(PART, ROW))
-            self.moved.append(found.select(*self.key, PART, ROW).with_columns(key_hash(self.key)))
+            self.moved.append(found.select(*self.key, PART, ROW, KEY_HASH))
 
     def settle(self, changed: pl.DataFrame) -> None:
         """End a chunk: the rows it moved of keys it did not change (``changed``: a ``KEY_HASH``

@@ -19,14 +19,14 @@ def closed_versions(applied: Applied, current: pl.DataFrame, erase: pl.DataFrame
     versions = applied.versions
     if versions.height == 0:
         return None
-    chained = pl.concat([current.select(CONTRACT_KEY),
-                         versions.filter(pl.col("step") > 0).select(CONTRACT_KEY)]).unique()
+    # semi joins: a key twice on the right changes nothing, so neither side is made distinct
+    chained = pl.concat([current.select(CONTRACT_KEY), versions.filter(pl.col("step") > 0).select(CONTRACT_KEY)])
     versions = versions.join(chained, on=CONTRACT_KEY, how="semi")
     if versions.height == 0:
         return None
     versions = versions.join(erase, on=CONTRACT_KEY, how="left").filter(
         pl.col("erase_step").is_null() | (pl.col("step") > pl.col("erase_step")))
-    before = (current.join(versions.select(CONTRACT_KEY).unique(), on=CONTRACT_KEY, how="semi")
+    before = (current.join(versions.select(CONTRACT_KEY), on=CONTRACT_KEY, how="semi")
               .join(erase, on=CONTRACT_KEY, how="anti").with_columns(pl.lit(-1, dtype=pl.Int32).alias("step")))
     chain = pl.concat([before, versions.select(*CONTRACT_KEY, *STATE_COLUMNS, "step")], how="vertical_relaxed")
     chain = chain.sort([*CONTRACT_KEY, "step"]).with_columns(

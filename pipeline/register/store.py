@@ -125,6 +125,7 @@ class Register:
         self.root = root
         self.manifest = manifest.read(root) if committed is None else committed
         self._dead: dict[str, pl.Series] = {}
+        self._narrowed: tuple[pl.DataFrame, str, pl.Expr] | None = None    # the last keys' ``narrowing``
 
     @property
     def version(self) -> int:
@@ -194,7 +195,7 @@ class Register:
             return pl.LazyFrame(schema=schema)
         wanted = keys.select(on)         # a semi join needs no distinct keys: no sort of the texts
         # the last key column narrows inside the reader; the join on the whole key decides
-        near = narrowing(wanted[on[-1]])
+        near = self._narrowing(keys, on[-1])
         confirm = len(on) > 1 or wanted[on[-1]].dtype == pl.String
         frames = []
         for part in parts:
@@ -203,6 +204,15 @@ class Register:
                 frame = frame.join(wanted.lazy(), on=on, how="semi")
             frames.append(frame.with_columns(pl.lit(part).alias(PART)))
         return pl.concat(frames, how="vertical").select(list(schema))
+
+    def _narrowing(self, keys: pl.DataFrame, column: str) -> pl.Expr:
+        """``narrowing`` of ``keys[column]``, hashed once when several tables are located by the
+        same keys (a chunk reads contracts, borrowers and codes of one key frame). The frame is
+        held, so its identity cannot be reused by another."""
+        last = self._narrowed
+        if last is None or last[0] is not keys or last[1] != column:
+            last = self._narrowed = (keys, column, narrowing(keys[column]))
+        return last[2]
 
     def rows_in(self, part: str) -> int:
         return pl.scan_parquet(self.root / DATA / part).select(pl.len()).collect().item()
