@@ -84,3 +84,16 @@ def test_narrowing_keeps_the_values_asked_for():
     frame = pl.DataFrame({"t": ["a", "b", None, "c"], "i": [1, 2, None, 3]})
     assert frame.filter(narrowing(pl.Series("t", ["c", "a", "a"])))["t"].to_list() == ["a", "c"]
     assert frame.filter(narrowing(pl.Series("i", [3, 3])))["i"].to_list() == [3]
+
+
+def test_key_frames_located_after_each_other_each_find_their_own_rows(tmp_path):
+    """The reader's hash set is made once per key frame and reused for the next table of the
+    same chunk: the next chunk's keys (another frame, other keys) must not find the last ones'."""
+    reg = committed(tmp_path, [CODES])
+    first = pl.DataFrame({"participant_code": ["BANK1"], "contract_number": ["C1"]})
+    second = pl.DataFrame({"participant_code": ["BANK1"], "contract_number": ["C2"]})
+    for wanted in (first, first, second, first):
+        same_rows(reg.locate("codes", wanted, CONTRACT_KEY).collect(), by_text(reg, wanted, CONTRACT_KEY))
+    by_number = pl.DataFrame({"contract_number": ["C1"]})       # the same frame, asked on another column
+    assert sorted(reg.locate("codes", by_number, ["contract_number"]).collect()["participant_code"]) == [
+        "BANK1", "BANK2"]

@@ -1,0 +1,83 @@
+"""A chunk hashes its keys and reads their addresses once. These tests hold each shortcut to the
+general path on tiny frames: an operator would notice a difference as a person attached to the
+wrong namesake, or a contract's rows lost from tonight's register."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from pipeline.apply.linking import PersonLinks
+from pipeline.apply.persons import attach
+from pipeline.apply.tonight import KEY_HASH, KeyedTable, hashed_keys, key_hash
+from pipeline.register.state import ADDRESSES_SCHEMA, CONTRACT_KEY
+
+BORN = date(1970, 1, 1)
+
+
+class _Scan:
+    """A register stand-in whose addresses are a frame (``_addresses_of`` only scans them)."""
+
+    def __init__(self, addresses: pl.DataFrame) -> None:
+        self.addresses = addresses
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        assert name == "addresses"
+        return self.addresses.lazy()
+
+
+def _links(addresses: pl.DataFrame) -> PersonLinks:
+    links = PersonLinks.__new__(PersonLinks)
+    links.reg, links.addresses = _Scan(addresses), []   # type: ignore[assignment]
+    return links
+
+
+PERSONS = pl.DataFrame({"person_id": [1, 2, 3, 4],
+                        "surname_key": ["jansen", "jansen", "bakker", "visser"],
+                        "birth_date": [BORN, BORN, BORN, None],
+                        "initials_key": ["a", "a", "b", "c"]})
+ADDRESSES = pl.DataFrame({"person_id": [1, 2, 3, 4], "postcode_key": ["1000AA", "2000BB", "3000CC", "4000DD"],
+                          "house_number": [1, 2, 3, 4], "house_number_suffix": [None, None, None, None],
+                          "valid_from": [BORN] * 4}, schema=ADDRESSES_SCHEMA)
+NEW = pl.DataFrame({"file_idx": [0, 0, 0, 0], "line_no": [1, 2, 3, 4],
+                    "surname_key": ["jansen", "jansen", "bakker", "jansen"], "birth_date": [BORN] * 4,
+                    "initials_key": ["a", "a", "b", "a"], "postcode_key": ["2000BB", "9999ZZ", "7000XX", "1000AA"],
+                    "house_number": [2, 9, 7, 1], "birth_surname": ["Jansen", "Jansen", "Bakker", "Jansen"]},
+                   schema_overrides={"file_idx": pl.Int32})
+
+
+def test_only_namesakes_addresses_are_read_and_attach_decides_the_same():
+    """``attach`` asks an address only among namesakes (1 and 2 share a match key); with only
+    theirs it attaches every row as with all addresses, the ambiguous one included."""
+    read = _links(ADDRESSES)._addresses_of(PERSONS)
+    assert sorted(read["person_id"]) == [1, 2]
+    fast, full = attach(NEW, PERSONS, read), attach(NEW, PERSONS, ADDRESSES)
+    assert fast.rows.equals(full.rows)
+    assert fast.rows["person_id"].to_list() == [2, None, 3, 1]
+    assert fast.warnings.collect().equals(full.warnings.collect())
+
+
+def test_without_namesakes_no_address_is_read():
+    """A chunk whose persons all have their own match key reads no address, and attaches alike."""
+    alone = PERSONS.filter(pl.col("person_id") != 2)
+    read = _links(ADDRESSES)._addresses_of(alone)
+    assert read.height == 0 and read.schema == pl.Schema(ADDRESSES_SCHEMA)
+    assert attach(NEW, alone, read).rows.equals(attach(NEW, alone, ADDRESSES).rows)
+
+
+def test_rows_added_with_their_hash_are_found_as_rows_hashed_here():
+    """Rows read from the parts keep the hash made for them; found, dropped and listed they
+    behave as rows the table hashed itself."""
+    rows = pl.DataFrame({"participant_code": ["B1", "B1", "B2"], "contract_number": ["C1", "C2", "C1"],
+                         "x": [1, 2, 3]})
+    plain, hashed = KeyedTable(rows.clear()), KeyedTable(rows.clear())
+    plain.add(rows)
+    hashed.add(rows.with_columns(key_hash()))
+    keys = hashed_keys(rows.head(2).tail(1))
+    assert hashed.rows_of(keys).equals(plain.rows_of(keys))
+    for table in (plain, hashed):
+        table.drop(keys)
+    assert hashed.where(pl.lit(True)).equals(plain.where(pl.lit(True)))
+    assert hashed.table()[CONTRACT_KEY].rows() == [("B1", "C1"), ("B2", "C1")]
+    assert KEY_HASH not in hashed.table().columns
