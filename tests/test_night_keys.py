@@ -81,3 +81,35 @@ def test_rows_added_with_their_hash_are_found_as_rows_hashed_here():
     assert hashed.where(pl.lit(True)).equals(plain.where(pl.lit(True)))
     assert hashed.table()[CONTRACT_KEY].rows() == [("B1", "C1"), ("B2", "C1")]
     assert KEY_HASH not in hashed.table().columns
+
+
+def _hashed(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.select(CONTRACT_KEY).with_columns(key_hash())
+
+
+def test_a_key_frame_listed_then_dropped_drops_what_a_fresh_frame_drops():
+    """A chunk lists its contracts' rows and then drops them with the same key frame (positions
+    kept between): the table ends as with a fresh frame; rows added in between are dropped too,
+    a hash collision (faked here: two keys, one hash) keeps the other key's row, and ``where``
+    narrows only its own drop."""
+    rows = pl.DataFrame({"participant_code": ["B1", "B1", "B2", "B1"], "contract_number": ["C1", "C2", "C1", "C1"],
+                         "x": [1, 2, 3, 4]})
+    collide = rows.with_columns(pl.lit(7, dtype=pl.UInt64).alias(KEY_HASH))   # every key, one hash
+    for frame in (rows, collide):
+        kept, fresh = KeyedTable(rows.clear()), KeyedTable(rows.clear())
+        for table in (kept, fresh):
+            table.add(frame.head(3))
+        keys = (collide if frame is collide else _hashed(rows)).filter(pl.col("contract_number") == "C1").head(1)
+        listed = kept.rows_of(keys)
+        assert listed["x"].to_list() == [1]          # not B2's C1, of the same hash when faked
+        assert listed.equals(fresh.rows_of(keys.clone()))
+        kept.drop(keys)
+        fresh.drop(keys.clone())
+        assert kept.table().equals(fresh.table())
+        assert kept.rows_of(keys).height == 0
+        kept.add(frame.tail(1))
+        assert kept.rows_of(keys)["x"].to_list() == [4]
+        kept.drop(keys, where=pl.col("x") == 0)
+        assert kept.rows_of(keys)["x"].to_list() == [4]
+        kept.drop(keys)
+        assert kept.table()["x"].to_list() == [2, 3]

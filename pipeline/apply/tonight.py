@@ -52,6 +52,7 @@ class KeyedTable:
         self.columns = [c for c in frame.columns if c not in (KEY_HASH, ALIVE)]
         self.empty = self._prepared(frame.clear())
         self.segments: list[pl.DataFrame] = []
+        self._last: tuple[pl.DataFrame, list[pl.DataFrame], list[pl.Series]] | None = None   # see _found
         self.add(frame)
 
     def _prepared(self, rows: pl.DataFrame) -> pl.DataFrame:
@@ -75,25 +76,40 @@ class KeyedTable:
     def _hits(self, keys: pl.DataFrame) -> pl.Expr:
         return pl.col(KEY_HASH).is_in(keys[KEY_HASH].implode())
 
+    def _found(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> list[pl.Series]:
+        """Per segment, the positions of the live rows of ``keys`` (matching ``where``): the hash
+        narrows, the key decides, so a hash collision stays. Without ``where`` they are kept for
+        the same key frame while the segments stay the same frames: a chunk lists its contracts'
+        rows and then drops them, and the second time costs no join."""
+        last = self._last
+        if (where is None and last is not None and last[0] is keys and len(last[1]) == len(self.segments)
+                and all(a is b for a, b in zip(last[1], self.segments, strict=True))):
+            return last[2]
+        near = self._hits(keys) & pl.col(ALIVE)
+        narrow = [*self.key, KEY_HASH, ALIVE] if where is None else pl.all()
+        if where is not None:
+            near = near & where
+        found = [seg.select(narrow).with_row_index("_at").filter(near)
+                 .join(keys.select(self.key), on=self.key, how="semi")["_at"] for seg in self.segments]
+        if where is None:
+            self._last = (keys, list(self.segments), found)
+        return found
+
     def rows_of(self, keys: pl.DataFrame) -> pl.DataFrame:
         """The rows of the keys in ``keys`` (a ``hashed_keys`` frame), without the hash."""
         if not self.segments or keys.height == 0:
             return self.empty.select(self.columns)
-        near = self.where(self._hits(keys))
-        return near.join(keys.select(self.key), on=self.key, how="semi").select(self.columns)
+        found = self._found(keys)
+        return pl.concat([seg.select(self.columns).gather(at) for seg, at in zip(self.segments, found, strict=True)],
+                         how="vertical")
 
     def drop(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> None:
         """Remove the rows of the keys in ``keys`` (optionally only those matching ``where``)."""
         if keys.height == 0:
             return
-        near = self._hits(keys) & pl.col(ALIVE)
-        if where is not None:
-            near = near & where
-        for i, seg in enumerate(self.segments):
-            at = seg.with_row_index("_at").filter(near)
-            if at.height == 0:
-                continue
-            exact = at.join(keys.select(self.key), on=self.key, how="semi")["_at"]   # a hash collision stays
+        found = self._found(keys, where)
+        self._last = None
+        for i, (seg, exact) in enumerate(zip(self.segments, found, strict=True)):
             if exact.len() == 0:
                 continue
             seg = seg.with_columns(seg[ALIVE].scatter(exact, False))
@@ -104,6 +120,7 @@ class KeyedTable:
     def add(self, rows: pl.DataFrame) -> None:
         if rows.height == 0:
             return
+        self._last = None          # held positions would hold the segments a merge replaces
         self.segments.append(self._prepared(rows).cast(self.empty.schema))
         start = IN_MEMORY.merge_from([seg.height for seg in self.segments])
         if start is not None:
