@@ -1,7 +1,8 @@
 """A chunk's NEW records attached to persons, their borrower links, and the person reports.
 
-A NEW row is matched against the persons registered before the night (and the addresses they
-have, also those reported earlier tonight); a row matching nobody gets the night's new person of
+A NEW row is matched against the persons registered before the night (and, to choose among
+namesakes, the addresses they have, also those reported earlier tonight: a chunk without
+namesakes reads no address); a row matching nobody gets the night's new person of
 its key (``NightPersons``). Every person report (NEW, a CHANGE with person fields, a death) goes
 to the night's resolution, which folds them into their persons after the last chunk.
 """
