@@ -10,10 +10,17 @@ parts into memory, superseding them there, and gives back those of keys it did n
 a key's live rows are always in one place, and a night neither holds nor rewrites the whole
 register. Rows are found through a u64 hash of the key; the hash
 only narrows, every match is confirmed on the key itself, so a collision never mixes contracts.
+
+A contract's key names its participant (``SCOPE``), and a participant delivers its contracts in
+its own files: so each part tonight wrote, each spill and each in-memory segment remembers the
+participants of its keys, and a chunk of other participants (nearly every chunk of an initial
+load) skips it without a lookup. The sets only ever grow (a dropped row leaves its participant
+in), so a skip is always exact: it skips only where no key of the chunk can be.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import polars as pl
@@ -26,6 +33,10 @@ from pipeline.register.transaction import GrowingPart, Holding
 
 KEY_HASH = "key_hash"
 ALIVE = "_alive"
+SCOPE = CONTRACT_KEY[0]     # participant_code: the participant that delivers a contract
+
+Scope = frozenset[str | None]       # the participants of some keys; None: not known, any
+_last_asked: tuple[weakref.ref[pl.DataFrame], Scope | None] | None = None
 
 
 def key_hash(columns: list[str] = CONTRACT_KEY) -> pl.Expr:
@@ -35,6 +46,24 @@ def key_hash(columns: list[str] = CONTRACT_KEY) -> pl.Expr:
 def hashed_keys(frame: pl.DataFrame, key: list[str] = CONTRACT_KEY) -> pl.DataFrame:
     """The distinct keys of ``frame`` with their hash."""
     return frame.select(key).unique().with_columns(key_hash(key))
+
+
+def scope_of(frame: pl.DataFrame) -> Scope | None:
+    """The participants of ``frame``'s keys (a null one too); None when it has no ``SCOPE`` column.
+
+    A chunk asks several tables about the same keys: the last frame's answer is kept (by identity,
+    through a weak reference, so a new frame never gets an old answer)."""
+    global _last_asked
+    if _last_asked is not None and _last_asked[0]() is frame:
+        return _last_asked[1]
+    scope = frozenset(frame[SCOPE].unique().to_list()) if SCOPE in frame.columns else None
+    _last_asked = (weakref.ref(frame), scope)
+    return scope
+
+
+def may_meet(held: Scope | None, asked: Scope | None) -> bool:
+    """Whether keys of the participants ``asked`` may be among keys of the participants ``held``."""
+    return held is None or asked is None or not held.isdisjoint(asked)
 
 
 class KeyedTable:
@@ -53,6 +82,7 @@ class KeyedTable:
         self.empty = self._prepared(frame.clear())
         self.segments: list[pl.DataFrame] = []
         self._last: tuple[pl.DataFrame, list[pl.DataFrame], list[pl.Series]] | None = None   # see _found
+        self.scopes: list[Scope | None] = []           # per segment: the participants of its keys
         self.add(frame)
 
     def _prepared(self, rows: pl.DataFrame) -> pl.DataFrame:
@@ -66,12 +96,17 @@ class KeyedTable:
         """Live rows."""
         return sum(int(seg[ALIVE].sum()) for seg in self.segments)
 
-    def where(self, near: pl.Expr) -> pl.DataFrame:
-        """Live rows matching ``near``, with the key hash."""
-        if not self.segments:
+    def where(self, near: pl.Expr, asked: Scope | None = None) -> pl.DataFrame:
+        """Live rows matching ``near``, with the key hash (only in segments that may hold keys of
+        the participants ``asked``)."""
+        hits = [self.segments[i].filter(near & pl.col(ALIVE)) for i in self._may_hold(asked)]
+        if not hits:
             return self.empty.drop(ALIVE)
-        hits = [seg.filter(near & pl.col(ALIVE)) for seg in self.segments]
         return pl.concat(hits, how="vertical").drop(ALIVE)
+
+    def _may_hold(self, asked: Scope | None) -> list[int]:
+        """The segments that may hold keys of the participants ``asked``."""
+        return [i for i, held in enumerate(self.scopes) if may_meet(held, asked)]
 
     def _hits(self, keys: pl.DataFrame) -> pl.Expr:
         return pl.col(KEY_HASH).is_in(keys[KEY_HASH].implode())
@@ -80,7 +115,8 @@ class KeyedTable:
         """Per segment, the positions of the live rows of ``keys`` (matching ``where``): the hash
         narrows, the key decides, so a hash collision stays. Without ``where`` they are kept for
         the same key frame while the segments stay the same frames: a chunk lists its contracts'
-        rows and then drops them, and the second time costs no join."""
+        rows and then drops them, and the second time costs no join. A segment that holds no key
+        of the frame's participants is not searched."""
         last = self._last
         if (where is None and last is not None and last[0] is keys and len(last[1]) == len(self.segments)
                 and all(a is b for a, b in zip(last[1], self.segments, strict=True))):
@@ -89,8 +125,11 @@ class KeyedTable:
         narrow = [*self.key, KEY_HASH, ALIVE] if where is None else pl.all()
         if where is not None:
             near = near & where
+        may = set(self._may_hold(self._asked(keys)))
+        nowhere = pl.Series("_at", [], dtype=pl.get_index_type())
         found = [seg.select(narrow).with_row_index("_at").filter(near)
-                 .join(keys.select(self.key), on=self.key, how="semi")["_at"] for seg in self.segments]
+                 .join(keys.select(self.key), on=self.key, how="semi")["_at"] if i in may else nowhere
+                 for i, seg in enumerate(self.segments)]
         if where is None:
             self._last = (keys, list(self.segments), found)
         return found
@@ -115,17 +154,22 @@ class KeyedTable:
             seg = seg.with_columns(seg[ALIVE].scatter(exact, False))
             if IN_MEMORY.mostly_dead(seg.height - int(seg[ALIVE].sum()), seg.height):
                 seg = seg.filter(pl.col(ALIVE))
-            self.segments[i] = seg
+            self.segments[i] = seg          # its scope stays: a superset is still exact
+
+    def _asked(self, keys: pl.DataFrame) -> Scope | None:
+        return scope_of(keys) if SCOPE in self.key else None
 
     def add(self, rows: pl.DataFrame) -> None:
         if rows.height == 0:
             return
         self._last = None          # held positions would hold the segments a merge replaces
         self.segments.append(self._prepared(rows).cast(self.empty.schema))
+        self.scopes.append(frozenset(rows[SCOPE].unique().to_list()) if SCOPE in self.key else None)
         start = IN_MEMORY.merge_from([seg.height for seg in self.segments])
         if start is not None:
             newer = pl.concat(self.segments[start:], how="vertical").filter(pl.col(ALIVE)).rechunk()
             self.segments = [*self.segments[:start], newer]
+            self.scopes = [*self.scopes[:start], _union(self.scopes[start:])]
 
     def table(self) -> pl.DataFrame:
         return self.where(pl.lit(True)).select(self.columns)
@@ -134,18 +178,29 @@ class KeyedTable:
         return KeyedTable(self.empty, self.key)
 
 
+def _union(scopes: list[Scope | None]) -> Scope | None:
+    """The participants of several key sets (None, any, if one is not known)."""
+    if any(scope is None for scope in scopes):
+        return None
+    return frozenset().union(*scopes)      # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Part:
-    """A part of a table on disk; for a part tonight wrote, the sorted hashes of its keys, so only
-    a key among them is looked for there (a committed part may hold any key)."""
+    """A part of a table on disk; for a part tonight wrote, the sorted hashes of its keys and their
+    participants, so only a key among them is looked for there (a committed part may hold any key)."""
 
     name: str
     hashes: pl.Series | None = None
+    scope: Scope | None = None
 
-    def may_hold(self, keys: pl.DataFrame) -> pl.DataFrame:
-        """The keys of ``keys`` (a ``hashed_keys`` frame, best sorted by hash) this part may hold."""
+    def may_hold(self, keys: pl.DataFrame, asked: Scope | None = None) -> pl.DataFrame:
+        """The keys of ``keys`` (a ``hashed_keys`` frame, best sorted by hash; of the participants
+        ``asked``, if known) this part may hold."""
         if self.hashes is None:
             return keys
+        if not may_meet(self.scope, asked):
+            return keys.clear()
         wanted = keys[KEY_HASH]
         at = self.hashes.search_sorted(wanted).clip(upper_bound=self.hashes.len() - 1)
         return keys.filter(self.hashes.gather(at) == wanted)
@@ -171,11 +226,12 @@ class StoredTable:
         gone = self.gone()
         committed = [p.name for p in self.parts if p.hashes is None]
         queries = [self.reg.locate(self.name, keys, self.key, gone, committed)] if committed else []
-        held = [p for p in self.parts if p.hashes is not None]
+        asked = scope_of(keys)
+        held = [p for p in self.parts if p.hashes is not None and may_meet(p.scope, asked)]
         if held:
             keys = keys.sort(KEY_HASH)      # sorted queries: search_sorted runs 4-5x faster
         for part in held:
-            near = part.may_hold(keys)
+            near = part.may_hold(keys, asked)
             if near.height:
                 queries.append(self.reg.locate(self.name, near, self.key, gone, [part.name]))
         if not queries:
@@ -236,7 +292,7 @@ class StoredTable:
         if self.growing is None:
             self.growing = holding.growing_part(self.name)
         self.growing.add(rows)
-        self.spilled.append(Part(self.growing.name, rows[KEY_HASH].unique().sort()))
+        self.spilled.append(Part(self.growing.name, rows[KEY_HASH].unique().sort(), _union(self.tonight.scopes)))
         self.tonight = self.tonight.cleared()
 
     def before_reading(self, keys: pl.DataFrame) -> None:
@@ -245,8 +301,12 @@ class StoredTable:
         load, seldom: only a contract delivered again in a later file)."""
         if self.growing is None or keys.height == 0:
             return
+        asked = scope_of(keys)
+        spills = [spill for spill in self.spilled if may_meet(spill.scope, asked)]
+        if not spills:
+            return
         keys = keys.sort(KEY_HASH)
-        if any(spill.may_hold(keys).height for spill in self.spilled):
+        if any(spill.may_hold(keys, asked).height for spill in spills):
             self._close_growing(hashed=True)
 
     def _close_growing(self, hashed: bool) -> None:
@@ -254,7 +314,8 @@ class StoredTable:
         if self.growing is None:
             return
         hashes = pl.concat([spill.hashes for spill in self.spilled if spill.hashes is not None])
-        self.parts.append(Part(self.growing.close(), hashes.sort() if hashed else hashes))
+        scope = _union([spill.scope for spill in self.spilled])
+        self.parts.append(Part(self.growing.close(), hashes.sort() if hashed else hashes, scope))
         self.growing, self.spilled = None, []
 
     def release(self) -> Patch:
