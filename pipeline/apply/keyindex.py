@@ -39,7 +39,7 @@ class KeyIndex:
     def find(self, keys: pl.DataFrame) -> pl.Series:
         """Per row of ``keys`` (the key columns and KEY_HASH; sorted by it costs no sort): the number
         of the same key, or null."""
-        found = pl.Series(_AT, [None] * keys.height, dtype=pl.Int64)
+        found = pl.repeat(None, keys.height, dtype=pl.Int64, eager=True).alias(_AT)     # no Python list
         if not self.runs or keys.height == 0:
             return found
         asked = keys.select(KEY_HASH, pl.int_range(pl.len(), dtype=IDX).alias(_ASKED)).sort(KEY_HASH)
