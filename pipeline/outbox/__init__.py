@@ -6,7 +6,7 @@ then (``publish``) the participants' ``outbox/<P>/`` files, the archived deliver
 return files deleted and the erased rows scrubbed from archived files (``scrub``).
 
 - ``returns``      ``result.json``, ``errors.csv`` and the staging folder
-- ``spreadsheet``  ``errors.xlsx`` beside ``errors.csv``
+- ``spreadsheet``  ``errors.xlsx`` beside ``errors.csv``; ``sheetxml`` builds its rows with Polars
 - ``answers``      the name each delivery's answer gets, and which names are taken
 - ``publish``      the roll-forward after the commit; ``scrub`` the erasure outside the register
 
