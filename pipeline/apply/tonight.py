@@ -125,11 +125,15 @@ class KeyedTable:
         narrow = [*self.key, KEY_HASH, ALIVE] if where is None else pl.all()
         if where is not None:
             near = near & where
-        may = set(self._may_hold(self._asked(keys)))
+        candidates = [self.segments[i].select(narrow).with_row_index("_at").filter(near)
+                      .select(*self.key, "_at", pl.lit(i, pl.UInt32).alias("_seg"))
+                      for i in self._may_hold(self._asked(keys))]
+        hits = {}
+        if candidates:      # one join for all segments: a chunk of two records costs no join per segment
+            exact = pl.concat(candidates).join(keys.select(self.key), on=self.key, how="semi").sort("_seg", "_at")
+            hits = exact.partition_by("_seg", as_dict=True)
         nowhere = pl.Series("_at", [], dtype=pl.get_index_type())
-        found = [seg.select(narrow).with_row_index("_at").filter(near)
-                 .join(keys.select(self.key), on=self.key, how="semi")["_at"] if i in may else nowhere
-                 for i, seg in enumerate(self.segments)]
+        found = [hits[(i,)]["_at"] if (i,) in hits else nowhere for i in range(len(self.segments))]
         if where is None:
             self._last = (keys, list(self.segments), found)
         return found
