@@ -39,18 +39,25 @@ class PersonLinks:
         self.borrowers.drop(erase_keys)
         links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
         self.borrowers.add(links)
-        self._reports(accepted, new, self.borrowers.rows_of(keys))
+        self._reports(accepted, new, keys)
         return result.warnings.collect().cast(FINDING_SCHEMA)
 
-    def _reports(self, accepted: pl.DataFrame, new: pl.DataFrame, borrowers: pl.DataFrame) -> None:
-        """NEW rows, CHANGEs that report person fields, and deaths, by the person they concern."""
-        link = borrowers.select(*CONTRACT_KEY, "borrower_no", "person_id")
-        reports_person = pl.any_horizontal(pl.col(PERSON_FIELDS).is_not_null())
-        on = [*CONTRACT_KEY, "borrower_no"]
-        changes = accepted.filter((MT == "CHANGE") & reports_person).join(link, on=on)
-        deaths = accepted.filter(MT == "DECEASED").join(link, on=on)
+    def _reports(self, accepted: pl.DataFrame, new: pl.DataFrame, keys: pl.DataFrame) -> None:
+        """NEW rows, CHANGEs that report person fields, and deaths, by the person they concern.
+        Only a CHANGE or a death needs the borrower links of the chunk's contracts (``keys``): a
+        chunk with neither (an initial load's) lists none."""
         order = ["person_id", "event_date", "file_idx", "line_no"]
-        updates = pl.concat([new.select(*order, *PERSON_FIELDS), changes.select(*order, *PERSON_FIELDS)])
+        updates = new.select(*order, *PERSON_FIELDS)
+        reports_person = pl.any_horizontal(pl.col(PERSON_FIELDS).is_not_null())
+        changes = accepted.filter((MT == "CHANGE") & reports_person)
+        deaths = accepted.filter(MT == "DECEASED")
+        if changes.height or deaths.height:
+            link = self.borrowers.rows_of(keys).select(*CONTRACT_KEY, "borrower_no", "person_id")
+            on = [*CONTRACT_KEY, "borrower_no"]
+            updates = pl.concat([updates, changes.join(link, on=on).select(*order, *PERSON_FIELDS)])
+            deaths = deaths.join(link, on=on)
+        else:
+            deaths = deaths.with_columns(pl.lit(None, dtype=pl.Int64).alias("person_id"))    # no rows
         bucket = id_bucket(pl.col("person_id"))
         self.persons.add(updates.with_columns(bucket), deaths.select("person_id", "event_date", bucket))
         if self.persons_committed:     # for namesakes in later chunks: registered persons' new addresses

@@ -43,7 +43,13 @@ FIRST = "first_line"        # (file_idx, line_no) as one Int64: where a key firs
 
 
 class Scratch:
-    """Frames of one kind with a ``bucket`` column; written out sorted by bucket when many."""
+    """Frames of one kind with a ``bucket`` column; written out sorted by bucket when many.
+
+    The frames held are written out when another frame comes to join them at or above the
+    limit, not as soon as they reach it: the last frames of a night are never written only to be
+    read straight back (a small load's reports all went through a file). Held rows stay below
+    the limit plus one frame.
+    """
 
     def __init__(self, name: str, sink: Holding | None, limit: int) -> None:
         self.name, self.sink, self.limit = name, sink, limit
@@ -55,18 +61,22 @@ class Scratch:
     def add(self, frame: pl.DataFrame) -> None:
         if frame.height == 0:
             return
-        self.frames.append(frame)
-        self.held += frame.height
-        self.rows += frame.height
         if self.sink is not None and self.held >= self.limit:
             self.paths.append(self.sink.write_scratch(self.name, pl.concat(self.frames).sort("bucket")))
             self.frames, self.held = [], 0
+        self.frames.append(frame)
+        self.held += frame.height
+        self.rows += frame.height
 
     def of_buckets(self, lo: int, hi: int) -> pl.DataFrame:
-        """The rows of buckets ``lo`` to ``hi`` (exclusive)."""
+        """The rows of buckets ``lo`` to ``hi`` (exclusive). The last range (``hi`` the last
+        bucket) lets go of the frames held: no range reads them again."""
         mine = (pl.col("bucket") >= lo) & (pl.col("bucket") < hi)
-        held = [self.sink.scan_scratch(p).filter(mine) for p in self.paths] if self.sink is not None else []
-        parts = held + [f.lazy().filter(mine) for f in self.frames]
+        every = lo == 0 and hi >= FINE_BUCKETS          # nothing to filter
+        written = [self.sink.scan_scratch(p) for p in self.paths] if self.sink is not None else []
+        parts = [part if every else part.filter(mine) for part in [*written, *(f.lazy() for f in self.frames)]]
+        if hi >= FINE_BUCKETS:
+            self.frames, self.held = [], 0
         return pl.concat(parts, how="vertical").collect() if parts else pl.DataFrame(schema=NO_REPORTS)
 
     def remove(self) -> None:
