@@ -51,7 +51,7 @@ class PersonLinks:
         reports_person = pl.any_horizontal(pl.col(PERSON_FIELDS).is_not_null())
         changes = accepted.filter((MT == "CHANGE") & reports_person)
         deaths = accepted.filter(MT == "DECEASED")
-        if changes.height or deaths.height:
+        if needs_links(changes, deaths):
             link = self.borrowers.rows_of(keys).select(*CONTRACT_KEY, "borrower_no", "person_id")
             on = [*CONTRACT_KEY, "borrower_no"]
             updates = pl.concat([updates, changes.join(link, on=on).select(*order, *PERSON_FIELDS)])
@@ -81,3 +81,9 @@ class PersonLinks:
         mine = pl.col("person_id").is_in(namesakes["person_id"].implode())
         committed = self.reg.scan("addresses").filter(mine).collect()
         return pl.concat([committed, *[a.filter(mine) for a in self.addresses]], how="vertical_relaxed")
+
+
+def needs_links(changes: pl.DataFrame, deaths: pl.DataFrame) -> bool:
+    """Whether a chunk's person reports need its borrower links: only a CHANGE or a death
+    names its person through them."""
+    return bool(changes.height or deaths.height)
