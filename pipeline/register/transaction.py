@@ -111,7 +111,7 @@ class Transaction:
 
     def _write(self, name: str, frame: pl.DataFrame | pl.LazyFrame, part: int = 0) -> str:
         file_name = self._name(name, part)
-        fsio.write_parquet(self.register.root / DATA / file_name, frame)
+        fsio.write_part(self.register.root / DATA / file_name, frame)
         faults.point("table_written")
         return file_name
 
