@@ -22,8 +22,7 @@ from contracts_schema import mutation, request
 from pipeline.config import Limits
 from pipeline.errors import ConfigError
 from pipeline.intake import cells, names, parquettext, scan, views
-from pipeline.intake.limits import ReadLimits, Refusal, Refused
-from pipeline.intake.reader import read_delivery
+from pipeline.intake.limits import ReadLimits, Refused
 from pipeline.rules.fieldchecks import field_findings
 from pipeline.rules.parse import to_typed
 from tests.conftest import Workspace
@@ -202,26 +201,6 @@ def test_parquet_reads_known_columns_as_text(tmp_path: Path) -> None:
     assert frame.columns == ["contract_number", "amount", "event_date", "birth_surname"]   # colour unread
     assert frame.rows() == [("C1", "100", "2026-11-10", "Jansen"), ("C2", None, "2026-11-11", "x" * 200 + "…")]
 
-
-
-@pytest.mark.parametrize("rows", [3, cells.VIEWS_ROWS + 5])
-def test_a_delivery_comes_back_as_one_chunk_per_column(tmp_path: Path, rows: int) -> None:
-    """The text of a CSV (either way of cleaning it) and of a Parquet file of several row groups
-    comes back with every column in one piece, so the night's columns share one layout: a frame
-    whose columns are cut up differently is copied whole by every eager operation on it."""
-    text = pl.DataFrame({"contract_number": [f" C{i} " for i in range(rows)],
-                         "amount": [str(i) if i % 7 else "" for i in range(rows)]})
-    csv, parquet = tmp_path / "d.csv", tmp_path / "d.parquet"
-    text.write_csv(csv, separator=";")
-    text.write_parquet(parquet, row_group_size=max(1, rows // 3))
-    limits = dataclasses.replace(LIMITS, max_rows=10 * rows, max_decoded_bytes=1 << 30)
-    expected = text.with_columns(pl.all().str.strip_chars().replace("", None))
-    for path, ext in ((csv, "csv"), (parquet, "parquet")):
-        read = read_delivery(str(path), ext, path.stat().st_size, limits, mutation.COLUMN_NAMES)
-        assert not isinstance(read, Refusal)
-        frame, _ = read
-        assert frame.n_chunks("all") == [1, 1]
-        assert frame.equals(expected)
 
 # --- the limits in config.yaml ---------------------------------------------------------------
 

@@ -4,9 +4,7 @@ The night has measured the lines before it asks (``scan``): every line is within
 ``max_line_bytes`` and there are no more than ``max_rows`` of them, so the parse is bounded by
 the file's own bytes, and the text it yields is never more than those bytes. A file Polars cannot
 parse is read once more by ``csvshape``, which says where it breaks; a header without ``;`` but
-with commas or tabs is told the separator before anything is parsed. Polars parses in pieces;
-the pieces are joined before cleaning, so the cleaning reads each column's views once and the
-frame leaves in one piece (``reader``).
+with commas or tabs is told the separator before anything is parsed.
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ def read(path: str, size: int, limits: ReadLimits, max_columns: int) -> pl.DataF
                               "must be ';' (semicolon): save the file again with ; between the values"))
     if header.count(b";") + 1 > max_columns:
         raise Refused(too_many_columns(header.count(b";") + 1, max_columns))
-    frame = cells.cleaned(_parse(path).rechunk(), limits.max_cell_chars)
+    frame = cells.cleaned(_parse(path), limits.max_cell_chars)
     if size > limits.max_decoded_bytes and cells.text_bytes(frame) > limits.max_decoded_bytes:
         raise Refused(too_much_text(cells.text_bytes(frame), limits, exact=True))
     return frame

@@ -1,11 +1,4 @@
-"""One delivery file → its text frame and column names, or the refusal that ends it (in the worker).
-
-The frame goes back with every column in one piece (one Arrow record batch): the night adds
-``line_no`` and its tags as whole columns, and a frame whose columns are cut up differently is
-copied whole by every eager Polars operation on it (at scale 0.1, 70 ms a select of a 450 k-row
-chunk, and a second copy of the text while it is split into chunks). The copy is paid once here,
-in the worker, on the file's own bytes, while the night goes on.
-"""
+"""One delivery file → its text frame and column names, or the refusal that ends it (in the worker)."""
 
 from __future__ import annotations
 
@@ -21,18 +14,17 @@ MAX_NAME = 200         # a column name is only ever quoted in a FILE_HEADER mess
 def read_delivery(path: str, ext: str, size: int, limits: ReadLimits,
                   allowed: tuple[str, ...]) -> tuple[pl.DataFrame, list[str]] | Refusal:
     """Read ``path`` (a CSV or Parquet delivery of ``size`` bytes) within ``limits``; for Parquet
-    only the ``allowed`` columns are decoded, but every column's name is returned. The frame's
-    columns are each one chunk (a memory error on the way is the reader's, as any other)."""
+    only the ``allowed`` columns are decoded, but every column's name is returned."""
     try:                                # each reader is imported on first use: a night without
         if ext == "csv":                # Parquet deliveries never loads pyarrow.parquet
             from pipeline.intake import csvtext
 
             frame = csvtext.read(path, size, limits, MAX_COLUMNS)
-            return frame.rechunk(), [c[:MAX_NAME] for c in frame.columns]
+            return frame, [c[:MAX_NAME] for c in frame.columns]
         from pipeline.intake import parquettext
 
         frame, names = parquettext.read(path, limits, allowed, MAX_COLUMNS)
-        return frame.rechunk(), [c[:MAX_NAME] for c in names]
+        return frame, [c[:MAX_NAME] for c in names]
     except Refused as refused:
         return refused.refusal
     except MemoryError:                 # pyarrow's and Python's answer to the memory rlimit

@@ -11,12 +11,12 @@ Protocol, requests served in the order sent (the night may send several before i
 first answer): the night sends a JSON request with three descriptors over the channel (a Unix
 SEQPACKET socket): the delivery, opened by the night without following links, the write end of a
 fresh pipe, and a fresh memory file (memfd). When the file was read, the worker writes the text
-frame (each column one chunk, so one record batch) as an Arrow IPC stream into the memory file;
-then it writes one JSON line to the pipe (the refusal, or the column names) and closes both, so
-a worker that dies mid-frame leaves the night an empty pipe, never half a frame. It never waits
-for the night to take an answer. The channel's end is the end of the night. Nothing is written
-to stderr after start-up: a panic message can quote a cell. ``CKI_READER_FAULT=abort:NAME`` (or
-``hang:NAME``) makes the worker abort (or hang) on the delivery NAME, for the tests.
+frame as an Arrow IPC stream into the memory file; then it writes one JSON line to the pipe (the
+refusal, or the column names) and closes both, so a worker that dies mid-frame leaves the night
+an empty pipe, never half a frame. It never waits for the night to take an answer. The
+channel's end is the end of the night. Nothing is written to stderr after start-up: a panic message can quote a
+cell. ``CKI_READER_FAULT=abort:NAME`` (or ``hang:NAME``) makes the worker abort (or hang) on the
+delivery NAME, for the tests.
 """
 
 from __future__ import annotations
