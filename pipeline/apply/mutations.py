@@ -148,19 +148,12 @@ class MutationNight:
             chunk_no = pl.lit(self.chunk_no, dtype=pl.Int32).alias("chunk_no")
             self.erased.append(erase.select(CONTRACT_KEY).with_columns(chunk_no))
         self.events.add(accepted, self._file_of(), self.chunk_no)
-        self._settle(applied.accepted)
+        changed = applied.accepted.select(key_hash())     # a key with only rejected records keeps its rows
+        for table in (self.contracts, self.borrowers, self.codes):
+            table.settle(changed)
         self.findings.append(found)
         self.named_rows.append(raw.join(found.select(LINE).unique(), on=LINE, how="semi"))
         self.chunk_no += 1
-
-    def _settle(self, accepted: pl.DataFrame) -> None:
-        """End the chunk in the stored tables: a key with only rejected records keeps its rows.
-        The accepted keys are hashed only when a table read rows (never in an initial load)."""
-        tables = (self.contracts, self.borrowers, self.codes)
-        if any(table.moved for table in tables):
-            changed = accepted.select(key_hash())
-            for table in tables:
-                table.settle(changed)
 
     def _contracts(self, applied: Applied, current: pl.DataFrame, keys: pl.DataFrame,
                    erase: pl.DataFrame) -> None:

@@ -44,16 +44,8 @@ def key_hash(columns: list[str] = CONTRACT_KEY) -> pl.Expr:
 
 
 def hashed_keys(frame: pl.DataFrame, key: list[str] = CONTRACT_KEY) -> pl.DataFrame:
-    """The distinct keys of ``frame`` with their hash, sorted by it.
-
-    Made distinct through the hash (a sort on a u64 costs half the ``unique`` of the text
-    keys): the hash only narrows, so should two keys of the frame share it, the text decides."""
-    hashed = frame.select(key).with_columns(key_hash(key)).sort(KEY_HASH)
-    same_hash = (pl.col(KEY_HASH) == pl.col(KEY_HASH).shift(1)).fill_null(False)
-    same_key = pl.all_horizontal([pl.col(c).eq_missing(pl.col(c).shift(1)) for c in key])
-    if hashed.select((same_hash & ~same_key).any()).item():         # a collision: by the text
-        return frame.select(key).unique().with_columns(key_hash(key)).sort(KEY_HASH)
-    return hashed.filter(~same_hash)
+    """The distinct keys of ``frame`` with their hash."""
+    return frame.select(key).unique().with_columns(key_hash(key))
 
 
 def scope_of(frame: pl.DataFrame) -> Scope | None:
