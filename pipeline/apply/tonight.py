@@ -56,9 +56,14 @@ def scope_of(frame: pl.DataFrame) -> Scope | None:
     global _last_asked
     if _last_asked is not None and _last_asked[0]() is frame:
         return _last_asked[1]
-    scope = frozenset(frame[SCOPE].unique().to_list()) if SCOPE in frame.columns else None
+    scope = participants(frame) if SCOPE in frame.columns else None
     _last_asked = (weakref.ref(frame), scope)
     return scope
+
+
+def participants(frame: pl.DataFrame) -> Scope:
+    """The participants of ``frame``'s keys (a null one too)."""
+    return frozenset(frame[SCOPE].unique().to_list())
 
 
 def may_meet(held: Scope | None, asked: Scope | None) -> bool:
@@ -168,7 +173,7 @@ class KeyedTable:
             return
         self._last = None          # held positions would hold the segments a merge replaces
         self.segments.append(self._prepared(rows).cast(self.empty.schema))
-        self.scopes.append(frozenset(rows[SCOPE].unique().to_list()) if SCOPE in self.key else None)
+        self.scopes.append(participants(rows) if SCOPE in self.key else None)
         start = IN_MEMORY.merge_from([seg.height for seg in self.segments])
         if start is not None:
             newer = pl.concat(self.segments[start:], how="vertical").filter(pl.col(ALIVE)).rechunk()
