@@ -113,3 +113,49 @@ def test_a_key_frame_listed_then_dropped_drops_what_a_fresh_frame_drops():
         assert kept.rows_of(keys)["x"].to_list() == [4]
         kept.drop(keys)
         assert kept.table()["x"].to_list() == [2, 3]
+
+
+def test_rows_read_for_a_key_frame_are_found_as_the_join_finds_them():
+    """Rows a chunk moved from the parts for its key frame are not joined on the key again: the
+    table lists, drops and ``where``-drops them as one that does not know where they came from,
+    also after some were dropped, with rows of other keys beside them, and for another frame of
+    the same keys; a merge of segments forgets the shortcut."""
+    read = pl.DataFrame({"participant_code": ["B1", "B1", "B2"], "contract_number": ["C1", "C2", "C1"],
+                         "x": [1, 2, 3]})
+    other = pl.DataFrame({"participant_code": ["B1", "B3"], "contract_number": ["C1", "C9"], "x": [4, 5]})
+    keys = _hashed(read)
+    known, plain = KeyedTable(read.clear()), KeyedTable(read.clear())
+    known.add(read.with_columns(key_hash()), of_keys=keys)
+    plain.add(read.with_columns(key_hash()))
+    for table in (known, plain):
+        table.add(other)
+    assert known.rows_of(keys).equals(plain.rows_of(keys))
+    assert known.rows_of(keys)["x"].to_list() == [1, 2, 3, 4]
+    fewer = keys.filter(pl.col("participant_code") == "B2")
+    assert known.rows_of(fewer).equals(plain.rows_of(fewer))
+    for table in (known, plain):
+        table.drop(fewer)
+        table.drop(keys, where=pl.col("x") == 2)
+    assert known.rows_of(keys).equals(plain.rows_of(keys))
+    assert known.rows_of(keys)["x"].to_list() == [1, 4]
+    assert known.rows_of(keys.clone())["x"].to_list() == [1, 4]
+    for table in (known, plain):
+        table.drop(keys)
+    assert known.table().equals(plain.table())
+    assert known.table()["x"].to_list() == [5]
+
+
+def test_a_merge_forgets_which_key_frame_a_segment_was_read_for(monkeypatch):
+    """Merged segments hold rows of several origins: the merged one is joined like any other (shown
+    with a segment added under a key frame it does not belong to, which only a merge forgives)."""
+    from pipeline.apply import tonight
+    from pipeline.register.segments import Compaction
+    monkeypatch.setattr(tonight, "IN_MEMORY", Compaction(max_dead_share=0.25, max_segments=1))
+    read = pl.DataFrame({"participant_code": ["B1"], "contract_number": ["C1"], "x": [1]})
+    keys = _hashed(read)
+    table = KeyedTable(read.clear())
+    table.add(pl.DataFrame({"participant_code": ["B7"], "contract_number": ["C7"], "x": [7]}))
+    table.add(read.with_columns(key_hash()), of_keys=keys)
+    table.add(pl.DataFrame({"participant_code": ["B8"], "contract_number": ["C8"], "x": [8]}), of_keys=keys)
+    assert table.of_keys[-1] is None
+    assert table.rows_of(keys)["x"].to_list() == [1]

@@ -88,6 +88,7 @@ class KeyedTable:
         self.segments: list[pl.DataFrame] = []
         self._last: tuple[pl.DataFrame, list[pl.DataFrame], list[pl.Series]] | None = None   # see _found
         self.scopes: list[Scope | None] = []           # per segment: the participants of its keys
+        self.of_keys: list[weakref.ref[pl.DataFrame] | None] = []    # per segment: a key frame all its rows belong to
         self.add(frame)
 
     def _prepared(self, rows: pl.DataFrame) -> pl.DataFrame:
@@ -121,7 +122,9 @@ class KeyedTable:
         narrows, the key decides, so a hash collision stays. Without ``where`` they are kept for
         the same key frame while the segments stay the same frames: a chunk lists its contracts'
         rows and then drops them, and the second time costs no join. A segment that holds no key
-        of the frame's participants is not searched."""
+        of the frame's participants is not searched, and one whose rows were all read for this
+        very key frame (``add``'s ``of_keys``: the rows a chunk moved from the parts, confirmed
+        on the key there) is not joined again: all its live rows are the frame's."""
         last = self._last
         if (where is None and last is not None and last[0] is keys and len(last[1]) == len(self.segments)
                 and all(a is b for a, b in zip(last[1], self.segments, strict=True))):
@@ -130,13 +133,15 @@ class KeyedTable:
         narrow = [*self.key, KEY_HASH, ALIVE] if where is None else pl.all()
         if where is not None:
             near = near & where
+        searched = self._may_hold(self._asked(keys))
+        known = {i for i in searched if where is None and self._all_of(i, keys)}
         candidates = [self.segments[i].select(narrow).with_row_index("_at").filter(near)
                       .select(*self.key, "_at", pl.lit(i, pl.UInt32).alias("_seg"))
-                      for i in self._may_hold(self._asked(keys))]
-        hits = {}
+                      for i in searched if i not in known]
+        hits = {(i,): self.segments[i].select(pl.col(ALIVE).arg_true().alias("_at")) for i in known}
         if candidates:      # one join for all segments: a chunk of two records costs no join per segment
             exact = pl.concat(candidates).join(keys.select(self.key), on=self.key, how="semi").sort("_seg", "_at")
-            hits = exact.partition_by("_seg", as_dict=True)
+            hits.update(exact.partition_by("_seg", as_dict=True))
         nowhere = pl.Series("_at", [], dtype=pl.get_index_type())
         found = [hits[(i,)]["_at"] if (i,) in hits else nowhere for i in range(len(self.segments))]
         if where is None:
@@ -168,17 +173,26 @@ class KeyedTable:
     def _asked(self, keys: pl.DataFrame) -> Scope | None:
         return scope_of(keys) if SCOPE in self.key else None
 
-    def add(self, rows: pl.DataFrame) -> None:
+    def _all_of(self, i: int, keys: pl.DataFrame) -> bool:
+        """Whether every row of segment ``i`` is a row of a key in ``keys`` (the frame itself)."""
+        of = self.of_keys[i]
+        return of is not None and of() is keys
+
+    def add(self, rows: pl.DataFrame, of_keys: pl.DataFrame | None = None) -> None:
+        """Append ``rows`` as a segment; ``of_keys``: a key frame that holds the key of every one
+        of them (rows read for it and confirmed on the key), so ``_found`` need not join them."""
         if rows.height == 0:
             return
         self._last = None          # held positions would hold the segments a merge replaces
         self.segments.append(self._prepared(rows).cast(self.empty.schema))
         self.scopes.append(participants(rows) if SCOPE in self.key else None)
+        self.of_keys.append(None if of_keys is None else weakref.ref(of_keys))
         start = IN_MEMORY.merge_from([seg.height for seg in self.segments])
         if start is not None:
             newer = pl.concat(self.segments[start:], how="vertical").filter(pl.col(ALIVE)).rechunk()
             self.segments = [*self.segments[:start], newer]
             self.scopes = [*self.scopes[:start], _union(self.scopes[start:])]
+            self.of_keys = [*self.of_keys[:start], None]
 
     def table(self) -> pl.DataFrame:
         return self.where(pl.lit(True)).select(self.columns)
@@ -247,11 +261,12 @@ class StoredTable:
             return None
         return pl.concat(queries, how="vertical") if len(queries) > 1 else queries[0]
 
-    def _take(self, found: pl.DataFrame) -> None:
-        """Move the rows read into memory; they count as superseded once the chunk ``settle``s."""
+    def _take(self, found: pl.DataFrame, keys: pl.DataFrame) -> None:
+        """Move the rows read for ``keys`` into memory (a segment known to hold only rows of
+        ``keys``); they count as superseded once the chunk ``settle``s."""
         if found.height:
             found = found.with_columns(key_hash(self.key))      # once, for both
-            self.tonight.add(found.drop(PART, ROW))
+            self.tonight.add(found.drop(PART, ROW), of_keys=keys)
             self.moved.append(found.select(*self.key, PART, ROW, KEY_HASH))
 
     def settle(self, changed: pl.DataFrame) -> None:
@@ -346,4 +361,4 @@ def touch_all(tables: list[StoredTable], keys: pl.DataFrame) -> None:
     found = iter(pl.collect_all(queries) if queries else [])
     for table, query in reads:
         if query is not None:
-            table._take(next(found))
+            table._take(next(found), keys)
