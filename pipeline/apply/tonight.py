@@ -10,6 +10,9 @@ parts into memory, superseding them there, and gives back those of keys it did n
 a key's live rows are always in one place, and a night neither holds nor rewrites the whole
 register. Rows are found through a u64 hash of the key; the hash
 only narrows, every match is confirmed on the key itself, so a collision never mixes contracts.
+The rows a chunk moves from the parts were confirmed on its key frame as they were read: their
+segment remembers that frame, and the chunk's lookups with it take the segment's live rows as
+they are, without a second join.
 
 A contract's key names its participant (``SCOPE``), and a participant delivers its contracts in
 its own files: so each part tonight wrote, each spill and each in-memory segment remembers the
