@@ -15,7 +15,7 @@ import polars as pl
 from contracts_schema import request
 from pipeline.consult.colour import colour_of, reasons_long
 from pipeline.register.state import CONTRACT_KEY, LINE
-from pipeline.register.store import narrowing
+from pipeline.register.store import narrowing, narrowing_on
 from pipeline.rules.fieldchecks import field_findings
 from pipeline.rules.findings import collect, finding, one_per_cell
 from pipeline.rules.normalize import match_keys
@@ -28,6 +28,12 @@ ANSWER_COLUMNS = ["request_id", "match_status", "status_color", "status_reasons"
                   "contracts_ended", "total_running_amount"]
 CONTRACT_COLUMNS = ["request_id", "own_registration", "registered_by", "contract_number", "contract_type",
                     "borrower_no", "amount", "start_date", "theoretical_end_date", "actual_end_date", "codes"]
+NAME_KEY = ["surname_key", "birth_date", "first_initial"]     # a person's candidates: SPEC 5.1's first step
+NARROW_KEY = ["surname_key", "birth_date"]      # narrows the persons read (the initial adds little, costs a hash)
+# the columns of a registration's contract an answer shows or gives reasons from (not its history)
+STATE_COLUMNS = [*CONTRACT_KEY, "contract_type", "amount", "start_date", "theoretical_end_date", "actual_end_date",
+                 "arrears_open", "ever_arrears", "code5_active", "code1", "code2", "code3", "code4"]
+CODE_COLUMNS = [*CONTRACT_KEY, "code", "code_date", "line_no"]      # what ``codes_text`` reads
 
 
 @dataclass
@@ -70,18 +76,15 @@ def match_persons(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
 
 def _matched(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
     """``match_persons`` with DECEASED: whether the person FOUND has died, read in the same pass
-    over the persons as the match (no second read of them for the answer's reasons)."""
+    over the persons as the match (no second read of them for the answer's reasons). The reader
+    keeps only persons whose surname and birth date hash like a request's (``narrowing_on``), so
+    the join holds 0.24 M of the scale-1 register's 7.3 M persons."""
     req = requests.select(*LINE, *match_keys(), "birth_date", "house_number")
-    people = view.persons.select("person_id", "surname_key", "birth_date", "first_initial",
-                                 pl.col("initials_key").alias("p_initials"), "deceased_date")
-    cands = req.lazy().join(people, on=["surname_key", "birth_date", "first_initial"], how="inner").collect()
-    seen = (view.addresses.filter(_among("person_id", cands))
-            .select("person_id", "postcode_key", "house_number").unique().with_columns(pl.lit(True).alias("addr_hit"))
-            .collect())
-    cands = cands.join(seen, on=["person_id", "postcode_key", "house_number"], how="left").with_columns(
-        pl.col("addr_hit").fill_null(False))
-    has_address = pl.col("postcode_key").is_not_null() & pl.col("house_number").is_not_null()
-    cands = cands.filter(~has_address | (pl.col("addr_hit").sum().over(LINE) == 0) | pl.col("addr_hit"))
+    people = view.persons.filter(narrowing_on(req, NARROW_KEY)).select(
+        "person_id", "surname_key", "birth_date", "first_initial", pl.col("initials_key").alias("p_initials"),
+        "deceased_date")
+    cands = _address_hits(req.lazy().join(people, on=NAME_KEY, how="inner").collect(), view.addresses)
+    cands = cands.filter(~HAS_ADDRESS | (pl.col("addr_hit").sum().over(LINE) == 0) | pl.col("addr_hit"))
     same_initials = pl.col("initials_key") == pl.col("p_initials")
     cands = cands.filter((same_initials.sum().over(LINE) == 0) | same_initials)
     counted = cands.group_by(LINE).agg(pl.len().alias("n"), pl.col("person_id").first(),
@@ -94,6 +97,24 @@ def _matched(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
                           ((pl.col("n") == 1) & pl.col("deceased_date").is_not_null()).fill_null(False)
                           .alias(DECEASED))
             .drop("n", "deceased_date"))
+
+
+HAS_ADDRESS = pl.col("postcode_key").is_not_null() & pl.col("house_number").is_not_null()
+
+
+def _address_hits(cands: pl.DataFrame, addresses: pl.LazyFrame) -> pl.DataFrame:
+    """``cands`` with ``addr_hit``: the candidate lived at the address the request gives. Read
+    only for a request with an address and namesakes (a lone candidate stays whether it lived
+    there or not): a night without such namesakes reads no address; one with them still scans
+    the table once (16 % of scale 1's candidates are)."""
+    asked = cands.filter(HAS_ADDRESS & (pl.len().over(LINE) > 1))
+    if asked.height == 0:
+        return cands.with_columns(pl.lit(False).alias("addr_hit"))
+    seen = (addresses.filter(_among("person_id", asked))
+            .select("person_id", "postcode_key", "house_number").unique().with_columns(pl.lit(True).alias("addr_hit"))
+            .collect())
+    return cands.join(seen, on=["person_id", "postcode_key", "house_number"], how="left").with_columns(
+        pl.col("addr_hit").fill_null(False))
 
 
 def _among(column: str, frame: pl.DataFrame) -> pl.Expr:
@@ -125,7 +146,8 @@ def registrations(matched: pl.DataFrame, view: RegisterView, categories: Mapping
     links = view.borrowers.filter(_among("person_id", found)).select(*CONTRACT_KEY, "borrower_no", "person_id")
     regs = found.join(links.collect(), on="person_id")
     # both read at once; codes of a link without its contract row find no registration to join
-    contracts, codes = pl.collect_all([_rows_of(view.contracts, regs), _rows_of(view.codes, regs)])
+    contracts, codes = pl.collect_all([_rows_of(view.contracts.select(STATE_COLUMNS), regs),
+                                       _rows_of(view.codes.select(CODE_COLUMNS), regs)])
     regs = regs.join(contracts, on=CONTRACT_KEY)
     codes = codes_text(codes)
     own = pl.col("participant_code") == pl.col("participant")
