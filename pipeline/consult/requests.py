@@ -31,9 +31,11 @@ CONTRACT_COLUMNS = ["request_id", "own_registration", "registered_by", "contract
 NAME_KEY = ["surname_key", "birth_date", "first_initial"]     # a person's candidates: SPEC 5.1's first step
 NARROW_KEY = ["surname_key", "birth_date"]      # narrows the persons read (the initial adds little, costs a hash)
 # the columns of a registration's contract an answer shows or gives reasons from (not its history)
-STATE_COLUMNS = [*CONTRACT_KEY, "contract_type", "amount", "start_date", "theoretical_end_date", "actual_end_date",
-                 "arrears_open", "ever_arrears", "code5_active", "code1", "code2", "code3", "code4"]
+SHOWN_CONTRACT_COLUMNS = [*CONTRACT_KEY, "contract_type", "amount", "start_date", "theoretical_end_date",
+                          "actual_end_date", "arrears_open", "ever_arrears", "code5_active",
+                          "code1", "code2", "code3", "code4"]
 CODE_COLUMNS = [*CONTRACT_KEY, "code", "code_date", "line_no"]      # what ``codes_text`` reads
+HAS_ADDRESS = pl.col("postcode_key").is_not_null() & pl.col("house_number").is_not_null()   # the request gives one
 
 
 @dataclass
@@ -99,9 +101,6 @@ def _matched(requests: pl.DataFrame, view: RegisterView) -> pl.DataFrame:
             .drop("n", "deceased_date"))
 
 
-HAS_ADDRESS = pl.col("postcode_key").is_not_null() & pl.col("house_number").is_not_null()
-
-
 def _address_hits(cands: pl.DataFrame, addresses: pl.LazyFrame) -> pl.DataFrame:
     """``cands`` with ``addr_hit``: the candidate lived at the address the request gives. Read
     only for a request with an address and namesakes (a lone candidate stays whether it lived
@@ -146,7 +145,7 @@ def registrations(matched: pl.DataFrame, view: RegisterView, categories: Mapping
     links = view.borrowers.filter(_among("person_id", found)).select(*CONTRACT_KEY, "borrower_no", "person_id")
     regs = found.join(links.collect(), on="person_id")
     # both read at once; codes of a link without its contract row find no registration to join
-    contracts, codes = pl.collect_all([_rows_of(view.contracts.select(STATE_COLUMNS), regs),
+    contracts, codes = pl.collect_all([_rows_of(view.contracts.select(SHOWN_CONTRACT_COLUMNS), regs),
                                        _rows_of(view.codes.select(CODE_COLUMNS), regs)])
     regs = regs.join(contracts, on=CONTRACT_KEY)
     codes = codes_text(codes)
