@@ -7,7 +7,7 @@ from html import escape
 import polars as pl
 
 from contracts_schema.barometer import UNKNOWN_GEMEENTE
-from pipeline.barometer.report.format import dutch_int, dutch_share, latest, latest_label
+from pipeline.barometer.report.format import dutch_int, dutch_share, escaped, latest, latest_label
 from pipeline.barometer.report.page import not_yet, section
 
 SUPPRESSED = '<td class="num onderdrukt" title="onderdrukt: te klein aantal of secundair">onderdrukt</td>'
@@ -28,7 +28,7 @@ def gemeente_section(credit: pl.DataFrame, mortgage: pl.DataFrame) -> str:
         return not_yet(title)
     table = _gemeente_table(latest(credit), latest(mortgage))
     head = "".join(f'<th class="num">{escape(label)}</th>' for _, label, _ in GEMEENTE_COLUMNS)
-    rows = "\n".join(_gemeente_row(*row) for row in table.drop("_suppressed").iter_rows())
+    rows = "\n".join(table.select(_gemeente_row()).to_series())
     box = (f'<div class="tablebox"><table>\n<thead><tr><th>Gemeente</th>{head}</tr></thead>\n'
            f"<tbody>\n{rows}\n</tbody></table></div>\n{_gemeente_legend(table)}")
     return section(f"{title}, peildatum {latest_label(credit, mortgage)}", _gemeente_intro(), box)
@@ -64,11 +64,17 @@ def _share_cell() -> pl.Expr:
             .otherwise(pl.format('<td class="num">{}</td>', share)).alias("share"))
 
 
-def _gemeente_row(code: str, name: str | None, *cells: str) -> str:
-    if code == UNKNOWN_GEMEENTE:
-        label = f'{escape(name or code)} <span class="code">(postcode niet in de pc4-tabel)</span>'
-        return f'<tr class="onbekend"><td>{label}</td>{"".join(cells)}</tr>'
-    return f'<tr><td>{escape(name or code)} <span class="code">{escape(code)}</span></td>{"".join(cells)}</tr>'
+def _gemeente_row() -> pl.Expr:
+    """Each gemeente's ``<tr>``: its name and code (ONBEKEND explained instead of a code), then
+    the columns' cells."""
+    name = escaped(pl.coalesce("gemeente_name", "gemeente_code"))
+    unknown = pl.col("gemeente_code") == UNKNOWN_GEMEENTE
+    label = (pl.when(unknown).then(pl.format('<tr class="onbekend"><td>{} <span class="code">(postcode niet in de '
+                                             'pc4-tabel)</span></td>', name))
+             .otherwise(pl.format('<tr><td>{} <span class="code">{}</span></td>', name,
+                                  escaped(pl.col("gemeente_code")))))
+    cells = [pl.col(column or "share") for column, _, _ in GEMEENTE_COLUMNS]
+    return pl.concat_str(label, *cells, pl.lit("</tr>"))
 
 
 def _gemeente_legend(table: pl.DataFrame) -> str:
