@@ -13,6 +13,7 @@ but the allocator kept included.
 
 from __future__ import annotations
 
+import os
 import resource
 import threading
 import time
@@ -21,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 PAGE = resource.getpagesize()
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")    # as a cki process has it (decision 115), before NumPy loads
 
 
 class PeakRss:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from datetime import date
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _no_huge_pages()
     args = _parser().parse_args(argv)
     long_work = args.command in LONG_WORK
     logs.setup(long_work, *progress.console_handler(long_work))     # the file once config.yaml is read
@@ -120,6 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         logs.close()
         progress.close()
+
+
+def _no_huge_pages() -> None:
+    """NumPy asks the kernel for transparent huge pages for every array of 4 MB or more, and where
+    the kernel then compacts memory to find one at the array's first touch (``defrag`` = madvise,
+    Debian's default) the barometers' arrays cost more faulting than computing (decision 115).
+    Off for cki's processes, before NumPy loads (the reading worker inherits the environment);
+    an operator's own ``NUMPY_MADVISE_HUGEPAGE`` wins."""
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
 def _handled(args: argparse.Namespace) -> int:
