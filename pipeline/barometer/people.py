@@ -102,13 +102,26 @@ def _counted(persons: pl.LazyFrame, flags: np.ndarray, lived: np.ndarray, places
     reported last on or before ``on`` (a person counted on ``on`` has one: the NEW of a contract
     running then reported it); else their current postcode counts; else ONBEKEND."""
     band = age_band_index(pl.col("birth_date"), on).alias("band")
-    rows = persons.select("person_id", band, place_of(places)).collect()
+    rows = persons.select("person_id", band).collect()
     ids = _ids(rows["person_id"])
     mine = _at(flags, ids, 0)
     counted = mine > 0
-    place = _at(lived, ids[counted], NO_PLACE)
-    place = np.where(place != NO_PLACE, place, rows["place"].to_numpy()[counted])
+    ids = ids[counted]
+    place = _at(lived, ids, NO_PLACE)
+    homeless = place == NO_PLACE
+    if homeless.any():
+        place[homeless] = _current_places(persons, ids[homeless], places)
     return np.where(place != NO_PLACE, place, places.height), rows["band"].to_numpy()[counted], mine[counted]
+
+
+def _current_places(persons: pl.LazyFrame, ids: np.ndarray, places: pl.DataFrame) -> np.ndarray:
+    """The place of each of ``ids``' current postcode (NO_PLACE: none): read for the few persons
+    counted without an address by the date, not for all seven million."""
+    rows = (persons.filter(pl.col("person_id").is_in(pl.Series(ids).implode()))
+            .select("person_id", place_of(places)).collect())
+    current = np.full(int(ids.max()) + 1, NO_PLACE, dtype=np.int64)
+    current[_ids(rows["person_id"])] = rows["place"].to_numpy()
+    return current[ids]
 
 
 def _cells(place: np.ndarray, band: np.ndarray, flags: np.ndarray, n_places: int) -> np.ndarray:
