@@ -56,7 +56,7 @@ def test_the_plan_is_stored_relative_to_the_workspace(tmp_path: Path) -> None:
     ws, name = _prepare(tmp_path)
     assert ws.run() == 0
     stored = _stored(ws)
-    assert stored["format_version"] == FORMAT_VERSION == 2
+    assert stored["format_version"] == FORMAT_VERSION == 3
     plan = stored["publish"]
     assert f"outbox/BANK1/{_stem(name)}.result.json" in [target for _, target in plan["outbox"]]
     assert plan["archive"][0][:2] == [f"inbox/BANK1/{name}", f"archive/2026-11-23/BANK1/{name}"]
@@ -66,7 +66,8 @@ def test_the_plan_is_stored_relative_to_the_workspace(tmp_path: Path) -> None:
 
 def test_a_version_1_manifest_is_read_and_a_night_runs_on_it(tmp_path: Path) -> None:
     """A register written before format versions, its last night's publication still pending
-    with absolute paths: the next run publishes it, runs its own night and writes version 2."""
+    with absolute paths: the next run publishes it, runs its own night and writes version 3 (its
+    contracts numbered: four, C4 the fourth)."""
     ws, name = _prepare(tmp_path)
     _crash_after_commit(ws)
     (ws.root / CURRENT).write_text(json.dumps(_as_version_1(_stored(ws), ws.root), indent=2))
@@ -78,9 +79,9 @@ def test_a_version_1_manifest_is_read_and_a_night_runs_on_it(tmp_path: Path) -> 
     assert sorted(ws.table("contracts")["contract_number"]) == ["C1", "C2", "C3", "C4"]
     assert sorted(ws.table("persons")["person_id"]) == [1, 2, 3], "Bakker's id above the held ones"
     stored = _stored(ws)
-    assert stored["format_version"] == 2 and stored["version"] == 3
+    assert stored["format_version"] == 3 and stored["version"] == 3
     assert stored["publish"]["staging"] == "outbox/.staging/20261123-000003"
-    assert "next_person_id" in stored and "dead" in stored
+    assert "next_person_id" in stored and "dead" in stored and stored["next_contract_id"] == 5
 
 
 def test_a_moved_workspace_finishes_its_publication_in_the_new_place(tmp_path: Path) -> None:
@@ -104,17 +105,17 @@ def test_a_moved_workspace_finishes_its_publication_in_the_new_place(tmp_path: P
 def test_a_manifest_of_a_newer_cki_is_refused(tmp_path: Path) -> None:
     ws, name = _prepare(tmp_path)
     stored = _stored(ws)
-    (ws.root / CURRENT).write_text(json.dumps({**stored, "format_version": 3}))
+    (ws.root / CURRENT).write_text(json.dumps({**stored, "format_version": 4}))
     before = (ws.root / CURRENT).read_bytes()
     proc = ws.cki("run", "--config", str(ws.config), "--date", "2026-11-23")
     assert proc.returncode == 2
-    assert proc.stderr == ("cki: register/CURRENT has format version 3, newer than this cki reads (up to 2): "
+    assert proc.stderr == ("cki: register/CURRENT has format version 4, newer than this cki reads (up to 3): "
                            "run a cki as new as the one that wrote it\n")
     assert (ws.root / CURRENT).read_bytes() == before
     assert (ws.root / "inbox" / "BANK1" / name).is_file()
     status = ws.cki("status", "--config", str(ws.config))
     assert status.returncode == 1
-    assert "  register/CURRENT has format version 3, newer than this cki reads" in status.stdout
+    assert "  register/CURRENT has format version 4, newer than this cki reads" in status.stdout
 
 
 @pytest.mark.parametrize(("text", "said"), [

@@ -87,7 +87,7 @@ def register(numbers: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
                                "code3": False, "code4": False, "valid_from": date(2025, 1, 2)} for n in numbers],
                              schema=CONTRACTS_SCHEMA)
     borrowers = contracts.select(*CONTRACT_KEY, pl.lit(1, dtype=pl.Int64).alias("borrower_no"),
-                                 pl.lit(7, dtype=pl.Int64).alias("person_id"), "valid_from")
+                                 pl.lit(7, dtype=pl.Int64).alias("person_id"), "valid_from", "contract_id")
     return contracts, borrowers.cast(dict(TABLE_SCHEMAS["borrowers"]))
 
 

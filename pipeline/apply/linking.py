@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from contracts_schema.columns import PERSON_FIELDS
+from pipeline.apply.contractids import with_ids
 from pipeline.apply.nightpersons import NightPersons
 from pipeline.apply.persons import MATCH, attach, id_bucket, reported_addresses
 from pipeline.apply.tonight import StoredTable
@@ -29,16 +30,18 @@ class PersonLinks:
         self.persons_committed = bool(reg.manifest.tables.get("persons"))
         self.addresses: list[pl.DataFrame] = []        # reported tonight for registered persons
 
-    def link(self, accepted: pl.DataFrame, keys: pl.DataFrame, erase_keys: pl.DataFrame) -> pl.DataFrame:
-        """Attach the chunk's NEW rows, record their borrower links, hand the person reports to
-        the night's resolution; the warnings (findings) attaching made."""
+    def link(self, accepted: pl.DataFrame, keys: pl.DataFrame, erase_keys: pl.DataFrame,
+             ids: pl.DataFrame) -> pl.DataFrame:
+        """Attach the chunk's NEW rows, record their borrower links (with their contract's id,
+        ``ids``), hand the person reports to the night's resolution; the warnings (findings)
+        attaching made."""
         new = with_match_keys(accepted.filter(MT == "NEW"))
         near = self._persons_matching(new)
         result = attach(new, near, self._addresses_of(near))
         new = new.with_columns(self.persons.person_ids(result.rows))
         self.borrowers.drop(erase_keys)
         links = new.select(*CONTRACT_KEY, "borrower_no", "person_id", pl.col("event_date").alias("valid_from"))
-        self.borrowers.add(links)
+        self.borrowers.add(with_ids(links, ids))
         self._reports(accepted, new, keys)
         return result.warnings.collect().cast(FINDING_SCHEMA)
 

@@ -4,9 +4,10 @@
 after the last, returns what the night found (``Checked``) and what it changes (a
 ``register.plan.Plan``): it writes no register file itself. What it cannot hold in memory (a
 national initial load) it hands to the transaction's ``Holding``, and the plan names those parts.
-Each chunk: validate (``rules``), rank and apply (``ranks``), attach persons and borrowers
-(``linking``), then the contracts, their closed versions (``versions``), codes (``codes``) and
-events (``events``).
+Each chunk: validate (``rules``), rank and apply (``ranks``), give every contract it leaves live
+its id (``contract_ids``), attach persons and borrowers (``linking``), then the contracts, their
+closed versions (``versions``), codes (``codes``) and events (``events``); the new rows of
+contracts, borrowers and codes carry their contract's id.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import polars.selectors as cs
 from contracts_schema import mutation
 from pipeline.apply.chunking import chunk_records, chunks, spill_rows, tagged
 from pipeline.apply.codes import code_ends, code_rows, kept_codes
+from pipeline.apply.contractids import contract_ids, with_ids
 from pipeline.apply.events import NightEvents
 from pipeline.apply.linking import PersonLinks
 from pipeline.apply.nightpersons import NightPersons
@@ -34,6 +36,7 @@ from pipeline.register.erase import purged_as_expired
 from pipeline.register.plan import Append, Patch, Plan, TableChange, no_erasure, no_rows
 from pipeline.register.state import (
     ADDRESSES_SCHEMA,
+    CONTRACT_ID,
     CONTRACT_KEY,
     CONTRACTS_SCHEMA,
     HISTORY_SCHEMA,
@@ -83,6 +86,7 @@ class MutationNight:
         self.persons = NightPersons(holding, spill_rows(), reg.next_person_id())   # new and reported tonight
         self.links = PersonLinks(reg, self.persons, self.borrowers)
         self.events = NightEvents(holding, run_id)
+        self.next_contract_id = reg.next_contract_id() or 1     # 1: a dry run on a register not numbered yet
         self.findings: list[pl.DataFrame] = []
         self.named_rows: list[pl.DataFrame] = []                             # delivered rows with findings
         self.erased: list[pl.DataFrame] = []                                 # keys and the chunk that erased them
@@ -140,9 +144,11 @@ class MutationNight:
         erase_keys = hashed_keys(erase)
         accepted = _after_erasure(applied.accepted, erase)
         purged = purged_as_expired(applied.findings, valid, self.reg.scan("purges"), self.reg.purge_secret())
-        found = pl.concat([found, purged, self.links.link(accepted, keys, erase_keys)])
-        self._contracts(applied, current, keys, erase)
-        self._codes(accepted, erase_keys)
+        live = applied.final.filter("exists")
+        ids, self.next_contract_id = contract_ids(live, current, self.next_contract_id)
+        found = pl.concat([found, purged, self.links.link(accepted, keys, erase_keys, ids)])
+        self._contracts(applied, live.with_columns(ids[CONTRACT_ID]), current, keys, erase)
+        self._codes(accepted, erase_keys, ids)
         if erase.height:
             self.history.drop(erase_keys)
             chunk_no = pl.lit(self.chunk_no, dtype=pl.Int32).alias("chunk_no")
@@ -155,21 +161,22 @@ class MutationNight:
         self.named_rows.append(raw.join(found.select(LINE).unique(), on=LINE, how="semi"))
         self.chunk_no += 1
 
-    def _contracts(self, applied: Applied, current: pl.DataFrame, keys: pl.DataFrame,
+    def _contracts(self, applied: Applied, live: pl.DataFrame, current: pl.DataFrame, keys: pl.DataFrame,
                    erase: pl.DataFrame) -> None:
-        """New current state, and the closed versions for the history (validity intervals)."""
+        """New current state (``live``: the final state of the chunk's live contracts, with their
+        ids), and the closed versions for the history (validity intervals)."""
         self.contracts.drop(keys)
-        self.contracts.add(applied.final.filter("exists").select(list(CONTRACTS_SCHEMA)))
+        self.contracts.add(live.select(list(CONTRACTS_SCHEMA)))
         closed = closed_versions(applied, current, erase)
         if closed is not None:
             self.history.add(closed)
 
-    def _codes(self, accepted: pl.DataFrame, erase_keys: pl.DataFrame) -> None:
-        """Codes with their dates; CODE_END removes the contract's code 5 (SPEC 1)."""
+    def _codes(self, accepted: pl.DataFrame, erase_keys: pl.DataFrame, ids: pl.DataFrame) -> None:
+        """Codes with their dates and their contract's id; CODE_END removes the contract's code 5 (SPEC 1)."""
         ends = code_ends(accepted)
         self.codes.drop(erase_keys)
         self.codes.drop(hashed_keys(ends), where=pl.col("code") == "5")
-        self.codes.add(kept_codes(code_rows(accepted, self._file_of(), self.run_id), ends))
+        self.codes.add(with_ids(kept_codes(code_rows(accepted, self._file_of(), self.run_id), ends), ids))
 
     def _file_of(self) -> pl.Expr:
         """The delivered file's name of each record."""
@@ -190,7 +197,8 @@ class MutationNight:
         if events is not None:
             changes["events"] = events
         deleted = erased.select(CONTRACT_KEY).unique()
-        return Checked(named, findings), Plan(changes, replace(no_erasure(), deleted=deleted), self.persons.next_id)
+        return Checked(named, findings), Plan(changes, replace(no_erasure(), deleted=deleted), self.persons.next_id,
+                                              next_contract_id=self.next_contract_id)
 
     def _resolve_persons(self) -> tuple[Patch, Append]:
         """Fold every person report of the night into its person: the persons and the addresses."""

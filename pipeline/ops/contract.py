@@ -24,7 +24,7 @@ from pipeline.fsio import formula_safe
 from pipeline.intake.names import printable as shown  # escapes what a participant delivered
 from pipeline.outbox.answers import recorded
 from pipeline.register.erase import key_hash
-from pipeline.register.state import MT
+from pipeline.register.state import KEYED_STATE_SCHEMA, MT
 from pipeline.register.store import Register, reading
 
 EVENT_COLUMNS = ["run_date", "run_id", "file", "line_no", "mutation_type", "event_date", "result",
@@ -100,8 +100,8 @@ def _terms_on(reg: Register, key: pl.Expr, current: pl.DataFrame, on: date) -> d
     """The version whose validity interval [valid_from, valid_to) holds ``on``: a closed one of
     ``contract_history`` or the current row (the earliest, should none hold it)."""
     closed = reg.scan("contract_history").filter(key).collect()
-    versions = pl.concat([closed, current.with_columns(pl.lit(None, dtype=pl.Date).alias("valid_to"))],
-                         how="vertical_relaxed").sort("valid_from", nulls_last=True)
+    now = current.select(list(KEYED_STATE_SCHEMA)).with_columns(pl.lit(None, dtype=pl.Date).alias("valid_to"))
+    versions = pl.concat([closed, now], how="vertical_relaxed").sort("valid_from", nulls_last=True)
     holds = (pl.col("valid_from") <= on) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > on))
     found = versions.filter(holds)
     return (found if found.height else versions).row(0, named=True)

@@ -1,5 +1,8 @@
 """Which rows each exported table holds: the register now, or as it stood on a date (decision 74).
 
+An export holds a table's columns but ``contract_id`` (the register's own number for a contract,
+decision 112: an engine joins on the key, as the export's users always have).
+
 As of D, a row counts from the date it speaks of (valid time, as the barometers count, decision
 39): contracts started on or before D in the version valid on D, with the dated facts (end,
 codes, arrears) read as the barometers read them; the links, codes, events, addresses and
@@ -14,7 +17,7 @@ import polars as pl
 
 from contracts_schema.mutation import COLUMNS
 from pipeline.barometer.asof import open_arrears
-from pipeline.register.state import CONTRACT_KEY, CONTRACTS_SCHEMA
+from pipeline.register.state import CONTRACT_ID, CONTRACT_KEY, KEYED_STATE_SCHEMA
 from pipeline.register.store import TABLE_SCHEMAS, Register
 
 # the tables an analyst or engine gets; not the ledger (files, runs), the purge manifest (keyed
@@ -28,12 +31,15 @@ KINDS = {"str": pl.String(), "int": pl.Int64(), "date": pl.Date(), "bool": pl.Bo
 EVENTS_SCHEMA = {"run_id": pl.String(), "file": pl.String(), "line_no": pl.Int64(),     # as a night writes them
                  **{c.name: KINDS[c.kind] for c in COLUMNS}}
 CODE_FLAGS = {"code1": "1", "code2": "2", "code3": "3", "code4": "4", "ever_arrears": "A"}
+# the columns of each exported table but events: the register's, without the contract id
+EXPORTED_SCHEMAS = {name: {c: t for c, t in TABLE_SCHEMAS[name].items() if c != CONTRACT_ID}
+                    for name in EXPORTED if name != "events"}
 
 
 def table(reg: Register, name: str) -> pl.LazyFrame:
-    """The live rows of a table as the register holds them now."""
+    """The live rows of a table as the register holds them now (its exported columns)."""
     if name != "events":
-        return reg.scan(name)
+        return reg.scan(name).select(list(EXPORTED_SCHEMAS[name]))
     events = reg.scan_events()
     return events if events is not None else pl.LazyFrame(schema=EVENTS_SCHEMA)
 
@@ -58,7 +64,7 @@ def table_on(reg: Register, name: str, on: date) -> pl.LazyFrame:
 def contracts_on(reg: Register, on: date) -> pl.LazyFrame:
     """Each contract started on or before ``on``, in the version valid on ``on`` (decision 12's
     intervals), its end and code flags from the dates they carry (as the barometers read them)."""
-    current = reg.scan("contracts")
+    current = reg.scan("contracts").select(list(KEYED_STATE_SCHEMA))
     versions = pl.concat([current.with_columns(pl.lit(None, pl.Date).alias("valid_to")),
                           reg.scan("contract_history")], how="vertical")
     held = versions.filter((pl.col("start_date") <= on) & (pl.col("valid_from") <= on)
@@ -73,7 +79,7 @@ def contracts_on(reg: Register, on: date) -> pl.LazyFrame:
                           pl.col("_since").is_not_null().alias("arrears_open"),
                           pl.col("_since").alias("arrears_since"),
                           pl.col(list(CODE_FLAGS)).fill_null(False))
-            .select(list(CONTRACTS_SCHEMA)))
+            .select(list(KEYED_STATE_SCHEMA)))
 
 
 def _code_flags(reg: Register, on: date) -> pl.LazyFrame:

@@ -10,6 +10,11 @@ Format versions (``format_version``):
 2. the publish plan's paths are relative to the workspace, the register folder's parent, so a
    workspace moved whole still finishes a pending publication; a path outside the workspace
    (a folder configured elsewhere) stays absolute.
+3. ``next_contract_id``: the contracts, borrowers and codes parts carry ``contract_id``
+   (decision 112). A register of version 1 or 2 has no such key: its parts lack the column, and
+   the next night numbers its contracts once, inside its own commit
+   (``Transaction.number_contracts``). A cki of version 2 refuses a version 3 register, so it
+   never writes parts without the id beside parts with it.
 
 A manifest of a later version was written by a newer cki and is refused, untouched.
 """
@@ -26,7 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 from pipeline import fsio
 from pipeline.errors import ManifestError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 
 
@@ -61,6 +66,7 @@ class Manifest:
     dead: dict[str, str] = field(default_factory=dict)              # part → the file of its dead rows
     next_person_id: int | None = None                               # None: a register from before it
     publish: PublishPlan | None = None
+    next_contract_id: int | None = None                             # None: contracts not numbered yet
 
 
 _SHAPE = TypeAdapter(Manifest)

@@ -67,13 +67,15 @@ def _frozen(changes: Mapping[str, TableChange]) -> Mapping[str, TableChange]:
 
 @dataclass(frozen=True)
 class Plan:
-    """What one night does to the register: a change per table, the erasure, and the id the next
-    new person gets. ``consultations_purged`` counts the log rows a ``Replace`` leaves out."""
+    """What one night does to the register: a change per table, the erasure, and the ids the next
+    new person and the next new contract get. ``consultations_purged`` counts the log rows a
+    ``Replace`` leaves out."""
 
     changes: Mapping[str, TableChange] = field(default_factory=lambda: _frozen({}))
     erasure: Erasure = field(default_factory=no_erasure)
     next_person_id: int | None = None
     consultations_purged: int = 0
+    next_contract_id: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", _frozen(self.changes))

@@ -29,14 +29,22 @@ STATE_SCHEMA: dict[str, pl.DataType] = {
     "valid_from": pl.Date(),          # the state holds from this date on
 }
 STATE_COLUMNS = list(STATE_SCHEMA)
-CONTRACTS_SCHEMA = {"participant_code": pl.String(), "contract_number": pl.String(), **STATE_SCHEMA}
-HISTORY_SCHEMA = {**CONTRACTS_SCHEMA, "valid_to": pl.Date()}
+# a contract's own integer id, given out by the register as person ids are (decision 36): every
+# live row of contracts, borrowers and codes carries its contract's, so a reference date counts
+# a contract's borrowers through arrays indexed by it, without joining the key (decision 112)
+CONTRACT_ID = "contract_id"
+NUMBERED_TABLES = ("contracts", "borrowers", "codes")       # the tables whose rows carry it
+# a contract's key and state: the contracts table's columns but the id (the history's, an export's)
+KEYED_STATE_SCHEMA = {"participant_code": pl.String(), "contract_number": pl.String(), **STATE_SCHEMA}
+CONTRACTS_SCHEMA = {**KEYED_STATE_SCHEMA, CONTRACT_ID: pl.Int64()}
+HISTORY_SCHEMA = {**KEYED_STATE_SCHEMA, "valid_to": pl.Date()}
 BORROWERS_SCHEMA = {"participant_code": pl.String(), "contract_number": pl.String(),
-                    "borrower_no": pl.Int64(), "person_id": pl.Int64(), "valid_from": pl.Date()}
+                    "borrower_no": pl.Int64(), "person_id": pl.Int64(), "valid_from": pl.Date(),
+                    CONTRACT_ID: pl.Int64()}
 CODES_SCHEMA = {"participant_code": pl.String(), "contract_number": pl.String(), "code": pl.String(),
                 "code_date": pl.Date(), "arrears_since": pl.Date(), "arrears_amount": pl.Int64(),
                 "written_off_amount": pl.Int64(), "final_discharge": pl.Boolean(),
-                "run_id": pl.String(), "file": pl.String(), "line_no": pl.Int64()}
+                "run_id": pl.String(), "file": pl.String(), "line_no": pl.Int64(), CONTRACT_ID: pl.Int64()}
 # persons with their normalised match keys (pipeline.apply.persons), and their address history
 PERSONS_SCHEMA = pl.Schema({"person_id": pl.Int64(), **{f: pl.String() for f in PERSON_FIELDS},
                             "surname_key": pl.String(), "initials_key": pl.String(), "first_initial": pl.String(),

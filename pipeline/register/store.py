@@ -36,8 +36,10 @@ from pipeline.register.state import (
     ADDRESSES_SCHEMA,
     BORROWERS_SCHEMA,
     CODES_SCHEMA,
+    CONTRACT_ID,
     CONTRACTS_SCHEMA,
     HISTORY_SCHEMA,
+    NUMBERED_TABLES,
     PERSONS_SCHEMA,
 )
 
@@ -158,6 +160,15 @@ class Register:
                 for name in ("persons", "consultations")]
         return max((int(i) for i in held if i is not None), default=0) + 1
 
+    def next_contract_id(self) -> int | None:
+        """The id the next new contract gets (ids are never reused, as person ids); None for a
+        register whose contracts are not numbered yet (written before contract ids: its parts
+        lack the column until a night numbers them, ``Transaction.number_contracts``)."""
+        given = self.manifest.next_contract_id
+        if given is not None:
+            return int(given)
+        return None if any(self.manifest.tables.get(name) for name in NUMBERED_TABLES) else 1
+
     def purge_secret(self) -> str | None:
         """The secret the purge manifest's hashes are keyed with (none before the first purge)."""
         path = self.root / PURGE_KEY
@@ -204,6 +215,7 @@ class Register:
         schema = {**TABLE_SCHEMAS[name], ROW: pl.get_index_type(), PART: pl.String()}
         if not parts or keys.height == 0:
             return pl.LazyFrame(schema=schema)
+        unnumbered = name in NUMBERED_TABLES and self.next_contract_id() is None
         wanted = keys.select(on)         # a semi join needs no distinct keys: no sort of the texts
         # the last key column narrows inside the reader; the join on the whole key decides
         near = self._narrowing(keys, on[-1])
@@ -213,6 +225,8 @@ class Register:
             frame = live_rows(self.root / DATA / part, self._dead_of(part, superseded), keep_row=True).filter(near)
             if confirm:
                 frame = frame.join(wanted.lazy(), on=on, how="semi")
+            if unnumbered:         # a register before contract ids (a dry run on it): no id yet
+                frame = frame.with_columns(pl.lit(None, pl.Int64).alias(CONTRACT_ID))
             frames.append(frame.with_columns(pl.lit(part).alias(PART)))
         return pl.concat(frames, how="vertical").select(list(schema))
 

@@ -4,12 +4,15 @@ atomic swap of ``register/CURRENT`` that commits them (DESIGN 3).
 ``Transaction.carry_out`` writes a night's ``plan.Plan``; ``Holding`` writes, before that, what
 a night cannot keep in memory until its plan is done; ``commit`` makes it all the register. How a
 table is read (parts minus dead rows) is ``store``'s; when parts are merged, ``segments``'.
+A register written before contract ids is numbered once by the first night that writes it
+(``number_contracts``), in that night's commit.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from pipeline.register.erase import Erasure
 from pipeline.register.manifest import Manifest, PublishPlan
 from pipeline.register.plan import PART, ROW, Patch, Plan, Replace, TableChange
 from pipeline.register.segments import ON_DISK
-from pipeline.register.state import CONTRACT_KEY, HISTORY_SCHEMA
+from pipeline.register.state import CONTRACT_ID, CONTRACT_KEY, CONTRACTS_SCHEMA, HISTORY_SCHEMA, NUMBERED_TABLES
 from pipeline.register.store import DATA, MAX_PARTS, PURGE_KEY, TABLE_SCHEMAS, Register, live_rows
 
 
@@ -102,6 +105,7 @@ class Transaction:
         self.events = list(register.manifest.events)
         self.dead: dict[str, str] = dict(register.manifest.dead)   # part → its dead-rows file
         self.next_person_id = register.next_person_id()
+        self.next_contract_id = register.next_contract_id()
         self.written = 0
         (register.root / DATA).mkdir(parents=True, exist_ok=True)
 
@@ -178,6 +182,8 @@ class Transaction:
             self.append("purges", erase.manifest(plan.erasure, self.purge_secret(), self.run_id, run_date))
         if plan.next_person_id is not None:
             self.next_person_id = plan.next_person_id
+        if plan.next_contract_id is not None:
+            self.next_contract_id = plan.next_contract_id
 
     def _change(self, name: str, change: TableChange, erasure: Erasure) -> None:
         rows = erasure.kept(name, change.rows)
@@ -209,7 +215,40 @@ class Transaction:
         """The register as this transaction leaves it so far: its parts written, not committed
         (so a stage after the writes reads files, not the night's rows held in memory)."""
         return Register(self.register.root, Manifest(self.register.version, self.run_id, self.tables, self.events,
-                                                     self.dead))
+                                                     self.dead, self.next_person_id,
+                                                     next_contract_id=self.next_contract_id))
+
+    def number_contracts(self) -> Register:
+        """The register to apply tonight onto: the committed one, its contracts numbered first
+        when it was written before contract ids (its manifest has no ``next_contract_id``).
+
+        Every live contract gets an id by its row order (1, 2, ...), and its borrower links and
+        codes the id of their contract; each of the three tables becomes one new part, as a
+        merge of its parts would, named only by tonight's commit: a crash before it leaves the
+        register as it was, and the next night numbers it again. Tonight then reads (and
+        supersedes rows of) these parts as the register before it."""
+        if self.register.next_contract_id() is not None:
+            return self.register
+        old = self.register.scan("contracts").drop(CONTRACT_ID, strict=False)
+        numbered = (old.with_row_index(CONTRACT_ID, offset=1).with_columns(pl.col(CONTRACT_ID).cast(pl.Int64))
+                    .select(list(CONTRACTS_SCHEMA)).collect())
+        ids = numbered.select(*CONTRACT_KEY, CONTRACT_ID)
+        frames: dict[str, pl.DataFrame | pl.LazyFrame] = {"contracts": numbered}
+        for name in NUMBERED_TABLES[1:]:
+            frames[name] = (self.register.scan(name).drop(CONTRACT_ID, strict=False)
+                            .join(ids.lazy(), on=CONTRACT_KEY, how="left", maintain_order="left")
+                            .select(list(TABLE_SCHEMAS[name])))
+        for name, frame in frames.items():
+            if self.tables.get(name):
+                for part in self.tables[name]:
+                    self.dead.pop(part, None)
+                self.tables[name] = [self._write(name, frame)]
+        del numbered, frames
+        self.next_contract_id = ids.height + 1
+        committed = replace(self.register.manifest, tables={k: list(v) for k, v in self.tables.items()},
+                            dead=dict(self.dead), next_contract_id=self.next_contract_id)
+        self.register = Register(self.register.root, committed)
+        return self.register
 
     def purge_secret(self) -> str:
         """The register's secret, made (and kept, readable by its owner only) on the first purge."""
@@ -248,7 +287,8 @@ class Transaction:
         """Swap CURRENT: the commit point of the night."""
         named = {p for parts in self.tables.values() for p in parts}
         committed = Manifest(self.register.version + 1, self.run_id, self.tables, self.events,
-                             {p: f for p, f in self.dead.items() if p in named}, self.next_person_id, publish)
+                             {p: f for p, f in self.dead.items() if p in named}, self.next_person_id, publish,
+                             self.next_contract_id)
         write_readme(self.register.root)
         faults.point("before_commit")
         manifest.write(self.register.root, committed)
