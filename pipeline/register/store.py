@@ -257,7 +257,8 @@ class Register:
             frame = self.scan(name)
         else:
             gone = change.superseded if isinstance(change, Patch) else None
-            frame = pl.concat([self.scan(name, gone, change.held), change.rows.lazy()], how="vertical_relaxed")
+            # diagonal: the stored rows of a register not numbered yet lack tonight's contract_id (a dry run)
+            frame = pl.concat([self.scan(name, gone, change.held), change.rows.lazy()], how="diagonal_relaxed")
         return plan.erasure.kept(name, frame) if erased else frame
 
     def named_files(self) -> set[str]:
