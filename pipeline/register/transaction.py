@@ -229,21 +229,23 @@ class Transaction:
         supersedes rows of) these parts as the register before it."""
         if self.register.next_contract_id() is not None:
             return self.register
-        old = self.register.scan("contracts").drop(CONTRACT_ID, strict=False)
-        numbered = (old.with_row_index(CONTRACT_ID, offset=1).with_columns(pl.col(CONTRACT_ID).cast(pl.Int64))
-                    .select(list(CONTRACTS_SCHEMA)).collect())
-        ids = numbered.select(*CONTRACT_KEY, CONTRACT_ID)
-        frames: dict[str, pl.DataFrame | pl.LazyFrame] = {"contracts": numbered}
-        for name in NUMBERED_TABLES[1:]:
-            frames[name] = (self.register.scan(name).drop(CONTRACT_ID, strict=False)
-                            .join(ids.lazy(), on=CONTRACT_KEY, how="left", maintain_order="left")
-                            .select(list(TABLE_SCHEMAS[name])))
-        for name, frame in frames.items():
-            if self.tables.get(name):
-                for part in self.tables[name]:
-                    self.dead.pop(part, None)
-                self.tables[name] = [self._write(name, frame)]
-        del numbered, frames
+        numbered = (self.register.scan("contracts").drop(CONTRACT_ID, strict=False)
+                    .with_row_index(CONTRACT_ID, offset=1).with_columns(pl.col(CONTRACT_ID).cast(pl.Int64))
+                    .select(list(CONTRACTS_SCHEMA)))
+        ids = pl.DataFrame(schema={**dict.fromkeys(CONTRACT_KEY, pl.String), CONTRACT_ID: pl.Int64})
+        for name in NUMBERED_TABLES:
+            if not self.tables.get(name):
+                continue
+            frame = numbered if name == "contracts" else (
+                self.register.scan(name).drop(CONTRACT_ID, strict=False)
+                .join(ids.lazy(), on=CONTRACT_KEY, how="left", maintain_order="left")
+                .select(list(TABLE_SCHEMAS[name])))
+            for part in self.tables[name]:
+                self.dead.pop(part, None)
+            self.tables[name] = [self._write(name, frame)]         # streamed: no table is held whole
+            if name == "contracts":
+                ids = pl.read_parquet(self.register.root / DATA / self.tables[name][0],
+                                      columns=[*CONTRACT_KEY, CONTRACT_ID])
         self.next_contract_id = ids.height + 1
         committed = replace(self.register.manifest, tables={k: list(v) for k, v in self.tables.items()},
                             dead=dict(self.dead), next_contract_id=self.next_contract_id)
