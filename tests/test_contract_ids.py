@@ -15,7 +15,9 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.apply.contractids import contract_ids
+from pipeline.apply.contractids import contract_ids, join_columns
+from pipeline.apply.contractids import with_ids as with_contract_ids
+from pipeline.apply.tonight import KEY_HASH, hashed_keys
 from pipeline.barometer.asof import RegisterTables
 from pipeline.barometer.tables import compute
 from pipeline.cli import main
@@ -162,16 +164,28 @@ def test_a_register_from_before_ids_reads_the_same_and_its_next_night_numbers_it
     assert Register(old.root / "register").next_contract_id() == len(ids) + 1
 
 
-def test_a_chunks_contracts_keep_their_stored_ids_and_new_ones_are_numbered_in_order() -> None:
+@pytest.mark.parametrize("on", [[KEY_HASH], CONTRACT_KEY], ids=["by hash", "by key"])
+def test_a_chunks_contracts_keep_their_stored_ids_and_new_ones_are_numbered_in_order(on: list[str]) -> None:
     """K1 is stored (id 7), K2 new, K3 stored but deleted and registered again in the chunk (a new
-    contract): K2 and K3 get 20 and 21, and the next chunk starts at 22."""
+    contract): K2 and K3 get 20 and 21, and the next chunk starts at 22. A joint K2's two links
+    and K1's code read their contract's id, on the key's hash as on the key itself."""
     live = pl.DataFrame({"participant_code": ["B"] * 3, "contract_number": ["K1", "K2", "K3"],
                          "erase_step": [None, None, 1]}, schema_overrides={"erase_step": pl.Int32})
     current = pl.DataFrame({"participant_code": ["B", "B"], "contract_number": ["K3", "K1"], CONTRACT_ID: [9, 7]})
-    ids, after = contract_ids(live, current, 20)
+    ids, after = contract_ids(live, current, on, 20)
     assert ids[CONTRACT_ID].to_list() == [7, 20, 21] and after == 22
-    none, same = contract_ids(live.clear(), current.clear(), 22)
+    links = pl.DataFrame({"participant_code": ["B"] * 3, "contract_number": ["K2", "K3", "K2"],
+                          "borrower_no": [1, 1, 2]})
+    assert with_contract_ids(links, ids).rows() == [("B", "K2", 1, 20), ("B", "K3", 1, 21), ("B", "K2", 2, 20)]
+    none, same = contract_ids(live.clear(), current.clear(), on, 22)
     assert none.height == 0 and same == 22
+    assert with_contract_ids(links.clear(), none).columns == [*links.columns, CONTRACT_ID]
+
+
+def test_a_chunk_whose_keys_share_a_hash_joins_on_the_key() -> None:
+    keys = hashed_keys(pl.DataFrame({"participant_code": ["B", "B"], "contract_number": ["K1", "K2"]}))
+    assert join_columns(keys) == [KEY_HASH]
+    assert join_columns(keys.with_columns(pl.lit(5, pl.UInt64).alias(KEY_HASH))) == CONTRACT_KEY
 
 
 def with_ids(tables: RegisterTables) -> RegisterTables:

@@ -22,7 +22,7 @@ import polars.selectors as cs
 from contracts_schema import mutation
 from pipeline.apply.chunking import chunk_records, chunks, spill_rows, tagged
 from pipeline.apply.codes import code_ends, code_rows, kept_codes
-from pipeline.apply.contractids import contract_ids, with_ids
+from pipeline.apply.contractids import contract_ids, join_columns, with_ids
 from pipeline.apply.events import NightEvents
 from pipeline.apply.linking import PersonLinks
 from pipeline.apply.nightpersons import NightPersons
@@ -145,7 +145,7 @@ class MutationNight:
         accepted = _after_erasure(applied.accepted, erase)
         purged = purged_as_expired(applied.findings, valid, self.reg.scan("purges"), self.reg.purge_secret())
         live = applied.final.filter("exists")
-        ids, self.next_contract_id = contract_ids(live, current, self.next_contract_id)
+        ids, self.next_contract_id = contract_ids(live, current, join_columns(keys), self.next_contract_id)
         found = pl.concat([found, purged, self.links.link(accepted, keys, erase_keys, ids)])
         self._contracts(applied, live.with_columns(ids[CONTRACT_ID]), current, keys, erase)
         self._codes(accepted, erase_keys, ids)
