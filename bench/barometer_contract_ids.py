@@ -6,8 +6,10 @@ a stored integer contract id in ``contracts``, ``borrowers`` and ``codes`` as wh
 join: a contract's flags go into an array indexed by its id, and each link reads its contract's
 flags back by index. This measures both ways on the same rows: the live contracts, borrower links
 and codes of a register are copied once into ``--scratch`` with an id given by row order (what the
-register would store), then ``contracts_on`` + ``person_flags`` run on the strings as today and on
-the ids, and the per-person flags are checked equal.
+register would store), then ``contracts_on`` + ``person_flags`` run on the strings (the same copies
+without the id column: the barometer's path for a register not numbered yet) and on the ids (the
+bench's own ``contracts_on_ids`` / ``person_flags_ids``, which ``asof.contracts_on`` and
+``people.person_flags`` now are), and the per-person flags are checked equal.
 
     .venv/bin/python bench/barometer_contract_ids.py --config /tmp/b12/n1/config.yaml --peildatum 2026-09-30
 
@@ -55,11 +57,12 @@ def timed(label: str, run: Callable[[], object], repeat: int) -> object:
 def copy_with_ids(tables: asof.RegisterTables, scratch: Path) -> asof.RegisterTables:
     """The live rows as one part per table, contracts numbered by row order and the id carried
     into their links and codes (written as the register writes parts)."""
-    contracts = tables.contracts.collect().with_row_index(ID).with_columns(pl.col(ID).cast(pl.Int64))
+    plain = [frame.drop(ID, strict=False) for frame in (tables.contracts, tables.borrowers, tables.codes)]
+    contracts = plain[0].collect().with_row_index(ID).with_columns(pl.col(ID).cast(pl.Int64))
     ids = contracts.select(*CONTRACT_KEY, ID)
     frames = {"contracts": contracts,
-              "borrowers": tables.borrowers.collect().join(ids, on=CONTRACT_KEY, how="left", maintain_order="left"),
-              "codes": tables.codes.collect().join(ids, on=CONTRACT_KEY, how="left", maintain_order="left"),
+              "borrowers": plain[1].collect().join(ids, on=CONTRACT_KEY, how="left", maintain_order="left"),
+              "codes": plain[2].collect().join(ids, on=CONTRACT_KEY, how="left", maintain_order="left"),
               "persons": tables.persons.collect(), "addresses": tables.addresses.collect()}
     for name, frame in frames.items():
         fsio.write_part(scratch / f"{name}.parquet", frame)
@@ -105,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with reading(config.register) as reg:
             tables = copy_with_ids(produce.tables_of(reg.scan), args.scratch)
-        strings = timed("strings: contracts_on", lambda: asof.contracts_on(tables, on, types).collect(), args.repeat)
-        by_key = timed("strings: person_flags", lambda: people.person_flags(strings, tables.borrowers, on), args.repeat)
+        keyed = asof.RegisterTables(*[frame.drop(ID) for frame in (tables.contracts, tables.borrowers, tables.codes)],
+                                    tables.persons, tables.addresses)
+        strings = timed("strings: contracts_on", lambda: asof.contracts_on(keyed, on, types).collect(), args.repeat)
+        by_key = timed("strings: person_flags", lambda: people.person_flags(strings, keyed.borrowers, on), args.repeat)
         ids = timed("ids: contracts_on", lambda: contracts_on_ids(tables, on, types), args.repeat)
         by_id = timed("ids: person_flags", lambda: person_flags_ids(ids, tables.borrowers, on), args.repeat)
         print(f"the same flags per person: {same(by_key, by_id)}")
