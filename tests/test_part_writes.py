@@ -60,6 +60,14 @@ def test_nearly_distinct_columns_get_no_dictionary(tmp_path: Path) -> None:
     assert fsio.dictionary_columns(_rows(0)) == list(SCHEMA)        # nothing to judge: PyArrow's default
 
 
+def test_ids_given_out_in_order_are_stored_as_differences(tmp_path: Path) -> None:
+    """A contract id column (a run of ids, and a null) reads back the same."""
+    frame = _rows(30_000).with_columns(pl.Series("contract_id", [None, *range(29_999, 0, -1)][::-1], pl.Int64))
+    fsio.write_part(tmp_path / "ids.parquet", frame)
+    assert "DELTA_BINARY_PACKED" in _encodings(tmp_path / "ids.parquet", "contract_id")
+    assert pl.read_parquet(tmp_path / "ids.parquet").equals(frame)
+
+
 def test_an_appended_part_whose_first_frame_chose_reads_back_every_frame(tmp_path: Path) -> None:
     frames = [_rows(20_000), _rows(20_000, distinct_from=1), _rows(0), _rows(5)]
     for first in (frames, [_rows(0), *frames]):          # an empty first frame leaves the dictionaries on
