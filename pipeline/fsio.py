@@ -31,6 +31,7 @@ from pipeline.errors import DiskFull
 # the id column of contracts reads in 0.018 s instead of 0.056, of borrowers in 0.031 instead of 0.078
 DELTA_COLUMNS = ("contract_id",)
 
+
 def disk_full(exc: BaseException) -> bool:
     """Whether an error is a full disk: an OSError's errno, or the text Polars and Arrow wrap it in."""
     text = str(exc)
