@@ -37,8 +37,9 @@ def run_night(config: Config, run_date: date) -> NightResult:
             return NightResult(None, run_date)
         run_id = f"{run_date:%Y%m%d}-{reg.version + 1:06d}"
         tx = Transaction(reg, run_id)
-        with clock.stage("recover"):        # a register from before contract ids: numbered once, tonight
-            reg = tx.number_contracts()
+        if reg.next_contract_id() is None:      # a register from before contract ids: numbered once, tonight
+            with clock.stage("recover"):
+                reg = tx.number_contracts()
         per_file, plan, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx.holding, clock)
         with clock.stage("commit"):
             plan, held = write_night(tx, run_id, run_date, per_file, plan, consulted)
