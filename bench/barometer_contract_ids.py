@@ -1,4 +1,4 @@
-"""Would a stored integer contract id make a reference date cheaper? (decision 112)
+"""What the stored integer contract id saves a reference date (decisions 112, 116)
 
 A reference date joins the running contracts to their borrower links on the contract key, two
 strings, through a 128-bit fingerprint (``barometer.asof.fingerprinted``). Issue 12's notes named
