@@ -142,11 +142,10 @@ def _counted(persons: pl.LazyFrame, flags: np.ndarray, lived: np.ndarray, places
 def _current_places(persons: pl.LazyFrame, ids: np.ndarray, places: pl.DataFrame) -> np.ndarray:
     """The place of each of ``ids``' current postcode (NO_PLACE: none): read for the few persons
     counted without an address by the date, not for all seven million."""
-    rows = (persons.filter(pl.col("person_id").is_in(pl.Series(ids).implode()))
-            .select("person_id", place_of(places)).collect())
-    current = np.full(int(ids.max()) + 1, NO_PLACE, dtype=np.int64)
-    current[_ids(rows["person_id"])] = rows["place"].to_numpy()
-    return current[ids]
+    asked = pl.DataFrame({"person_id": ids})
+    rows = persons.filter(pl.col("person_id").is_in(asked["person_id"].implode())).select("person_id", place_of(places))
+    return (asked.lazy().join(rows, on="person_id", how="left", maintain_order="left").collect()["place"]
+            .fill_null(NO_PLACE).to_numpy())
 
 
 def _cells(place: np.ndarray, band: np.ndarray, flags: np.ndarray, n_places: int) -> np.ndarray:
