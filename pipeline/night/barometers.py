@@ -1,11 +1,19 @@
 """The barometers in a run: the reference dates a night owes, counted on the register as tonight
-leaves it, and ``cki barometer``'s restatement of one date in a commit of its own (SPEC 7)."""
+leaves it, and ``cki barometer``'s restatement of one date in a commit of its own (SPEC 7).
+
+A night counts its dates on a thread of their own while it writes (decision 118): the count
+reads the tables as tonight's plan leaves them, so it need not wait for the writes, and the
+writes (mostly fsync waits, on one core) and the count (NumPy and Polars) share the two cores.
+The thread only computes: the staged files are written on the night's thread, in a fixed order.
+"""
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +33,7 @@ from pipeline.outbox.returns import (
     stage_barometer,
 )
 from pipeline.register.manifest import PublishPlan
+from pipeline.register.plan import Plan
 from pipeline.register.store import Register, locked
 from pipeline.register.transaction import Transaction
 
@@ -33,30 +42,72 @@ log = logging.getLogger("cki")
 
 @dataclass
 class BarometerUpdate:
-    """Reference dates produced tonight: their rows, and the whole history they go into."""
+    """Reference dates produced tonight: their rows, the whole history they go into, and the
+    report drawn from it."""
 
     dates: list[date]
     rows: dict[str, pl.DataFrame]
     history: dict[str, pl.DataFrame]
+    html: str
 
 
-def owed(config: Config, reg: Register, tonight: Register, run_date: date) -> BarometerUpdate | None:
-    """The reference dates tonight owes (``reg``: the register before tonight), counted on the
-    register as tonight leaves it (``tonight``: the transaction's tables, written, not committed)."""
-    history = {t.name: reg.read(t.name) for t in BAROMETER_TABLES}
-    dates = produce.due(reg.read("runs"), history, run_date, config.settings.barometer.frequency)
-    if not dates:
-        return None
-    log.info("barometers: producing %s", ", ".join(map(str, dates)), extra=fields("barometers", count=len(dates)))
-    progress.note(", ".join(map(str, dates)))
-    return _produced(config, produce.tables_of(tonight.scan), history, dates)
+class Counting:
+    """The reference dates tonight owes (``reg``: the register before tonight), counted on a
+    thread while the night writes: ``count`` starts it on the tables as the night's plan leaves
+    them, ``result`` waits for it. The thread imports what the count needs first, while the night
+    reads its first file. Leaving the block waits for the thread too, so a night that fails while
+    it counts stops only once the count has let go of the register's files."""
+
+    def __init__(self, config: Config, reg: Register, run_date: date) -> None:
+        self.config, self.reg = config, reg
+        self.history = {t.name: reg.read(t.name) for t in BAROMETER_TABLES}
+        self.dates = produce.due(reg.read("runs"), self.history, run_date, config.settings.barometer.frequency)
+        self._pool: ThreadPoolExecutor | None = None
+        self._counted: Future[BarometerUpdate] | None = None
+        if self.dates:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cki-barometers")
+            self._pool.submit(_imported)
+
+    def __enter__(self) -> Counting:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def count(self, plan: Plan) -> None:
+        """Start counting the dates owed on the tables as ``plan`` leaves them."""
+        if self._pool is None:
+            return
+        log.info("barometers: producing %s", ", ".join(map(str, self.dates)),
+                 extra=fields("barometers", count=len(self.dates)))
+        tables = produce.tables_of(partial(self.reg.planned, plan))     # built here: the thread only collects
+        self._counted = self._pool.submit(_produced, self.config, tables, self.history, self.dates)
+
+    def result(self) -> BarometerUpdate | None:
+        """The dates counted (None: tonight owes none); raises what the count raised."""
+        if self._counted is None:
+            return None
+        progress.note(", ".join(map(str, self.dates)))
+        return self._counted.result()
+
+
+def _imported() -> None:
+    """What the count imports on its way (SciPy's solver for the disclosure audit, plotly for the
+    report): about half a second on one core, taken while the night waits for its first file."""
+    import scipy.optimize  # noqa: F401
+
+    import pipeline.barometer.report  # noqa: F401
 
 
 def _produced(config: Config, tables: RegisterTables, history: dict[str, pl.DataFrame],
               dates: list[date]) -> BarometerUpdate:
+    from pipeline.barometer.report import render_html
+
     settings = config.settings
     rows = produce.produce(tables, load_pc4(config), dates, settings.barometer, settings.min_cell_size)
-    return BarometerUpdate(dates, rows, produce.merged(history, rows))
+    merged = produce.merged(history, rows)
+    return BarometerUpdate(dates, rows, merged, render_html(merged, settings.min_cell_size))
 
 
 def restate_barometer(config: Config, peildatum: date, today: date) -> BarometerUpdate:
@@ -86,7 +137,4 @@ def restate_barometer(config: Config, peildatum: date, today: date) -> Barometer
 
 def barometer_plan(config: Config, staging: Path, update: BarometerUpdate) -> list[tuple[Path, Path]]:
     """Stage the history files and the report; the publication plan that moves them."""
-    from pipeline.barometer.report import render_html
-
-    html = render_html(update.history, config.settings.min_cell_size)
-    return [(staged, config.outbox / rel) for staged, rel in stage_barometer(staging, update.history, html)]
+    return [(staged, config.outbox / rel) for staged, rel in stage_barometer(staging, update.history, update.html)]

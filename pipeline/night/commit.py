@@ -1,10 +1,11 @@
 """Tonight's writes: the plan carried out, the return files staged, the ledger and the run
-recorded, and the commit with its publication plan (DESIGN 2, decisions 50-53)."""
+recorded, and the commit with its publication plan (DESIGN 2, decisions 50-53, 118)."""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -39,31 +40,46 @@ def write_night(tx: Transaction, run_id: str, run_date: date, per_file: list[Fil
     return plan.released(), held
 
 
-def commit(config: Config, tx: Transaction, run_id: str, run_date: date, per_file: list[FileOutcome],
-            plan: Plan, barometers: BarometerUpdate | None, held: pl.DataFrame) -> Manifest:
+@dataclass
+class Staged:
+    """Tonight's return files written into staging, and where the publication takes them."""
+
+    staging: Path
+    outbox: list[tuple[Path, Path]]                  # (staged, published)
+    archive: list[tuple[Path, Path, str | None]]     # (delivery, archived, its sha256)
+    expire: list[Path]                               # return files ``outbox_days`` ends tonight
+
+
+def stage_returns(config: Config, tx: Transaction, run_id: str, run_date: date,
+                  per_file: list[FileOutcome]) -> Staged:
+    """Name every delivery's answer, record the ledger and the run, and stage the return files."""
     names, expire = _record_answers(config, tx, run_id, run_date, per_file)
     results = [f.result for f in per_file]
     tx.append("runs", pl.DataFrame([{"run_id": run_id, "run_date": run_date, "files": len(results),
                                      "records": sum(r.records for r in results),
                                      "accepted": sum(r.accepted for r in results)}]))
-    staging = config.outbox / STAGING / run_id
+    staged = Staged(config.outbox / STAGING / run_id, [], [], expire)
     processed_at = datetime.now(UTC).isoformat(timespec="seconds")
-    plan_outbox: list[tuple[Path, Path]] = []
-    plan_archive: list[tuple[Path, Path, str | None]] = []
     with ThreadPoolExecutor(max_workers=STAGING_THREADS) as pool:     # mostly fsync waits
         xlsx = config.settings.outputs.errors_xlsx
-        staged_files = list(pool.map(lambda f, name: stage(staging, f.result, f.errors, processed_at, f.extra, name,
-                                                           xlsx), per_file, names))
+        staged_files = list(pool.map(lambda f, name: stage(staged.staging, f.result, f.errors, processed_at, f.extra,
+                                                           name, xlsx), per_file, names))
     for f, name, files in zip(per_file, names, staged_files, strict=True):
-        plan_outbox += [(staged, config.outbox / rel) for staged, rel in files]
-        plan_archive.append((f.delivery.path, _archive_path(config, f.delivery, run_date, name), f.delivery.sha256))
+        staged.outbox += [(path, config.outbox / rel) for path, rel in files]
+        staged.archive.append((f.delivery.path, _archive_path(config, f.delivery, run_date, name), f.delivery.sha256))
+    return staged
+
+
+def commit(config: Config, tx: Transaction, staged: Staged, plan: Plan, barometers: BarometerUpdate | None,
+           held: pl.DataFrame) -> Manifest:
+    """Stage the barometers, plan the scrub of what tonight erased, and commit."""
+    outbox = list(staged.outbox)
     if barometers is not None:
         for name, frame in barometers.rows.items():
             tx.append(name, frame)
-        plan_outbox += barometer_plan(config, staging, barometers)
-    erasure = plan.erasure
-    scrubbed = scrub.plan(config, erasure, run_id, held, plan_archive, [t for _, t in plan_outbox])
-    return tx.commit(PublishPlan(plan_outbox, plan_archive, staging, expire, scrubbed))
+        outbox += barometer_plan(config, staged.staging, barometers)
+    scrubbed = scrub.plan(config, plan.erasure, tx.run_id, held, staged.archive, [t for _, t in outbox])
+    return tx.commit(PublishPlan(outbox, staged.archive, staged.staging, staged.expire, scrubbed))
 
 
 def _record_answers(config: Config, tx: Transaction, run_id: str, run_date: date,

@@ -1,4 +1,4 @@
-"""One nightly run: recover, evaluate, write, count the barometers, commit, publish, report."""
+"""One nightly run: recover, evaluate, write while the barometers are counted, commit, publish, report."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 from pipeline import intake
 from pipeline.config import Config
-from pipeline.night.barometers import owed
-from pipeline.night.commit import commit, write_night
+from pipeline.night.barometers import Counting
+from pipeline.night.commit import commit, stage_returns, write_night
 from pipeline.night.evaluate import Consulted, evaluate
 from pipeline.night.recovery import after_the_commit, recover
 from pipeline.night.retention import retention_counts
@@ -40,13 +40,16 @@ def run_night(config: Config, run_date: date) -> NightResult:
         if reg.next_contract_id() is None:      # a register from before contract ids: numbered once, tonight
             with clock.stage("recover"):
                 reg = tx.number_contracts()
-        per_file, plan, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx.holding, clock)
+        with Counting(config, reg, run_date) as counting:      # on a thread, beside the writes
+            per_file, plan, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx.holding, clock)
+            counting.count(plan)
+            with clock.stage("commit"):
+                plan, held = write_night(tx, run_id, run_date, per_file, plan, consulted)
+                staged = stage_returns(config, tx, run_id, run_date, per_file)
+            with clock.stage("barometers"):      # what is left of the count once the writes are done
+                barometers = counting.result()
         with clock.stage("commit"):
-            plan, held = write_night(tx, run_id, run_date, per_file, plan, consulted)
-        with clock.stage("barometers"):          # on the tables as written, tonight's rows released
-            barometers = owed(config, reg, tx.view(), run_date)
-        with clock.stage("commit"):
-            manifest = commit(config, tx, run_id, run_date, per_file, plan, barometers, held)
+            manifest = commit(config, tx, staged, plan, barometers, held)
         with clock.stage("publish"), after_the_commit():
             publish.carry_out(root, manifest)
             archived = retention.purge_archive(config.archive, run_date, config.settings.archive_days)
