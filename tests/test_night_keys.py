@@ -157,5 +157,5 @@ def test_a_merge_forgets_which_key_frame_a_segment_was_read_for(monkeypatch):
     table.add(pl.DataFrame({"participant_code": ["B7"], "contract_number": ["C7"], "x": [7]}))
     table.add(read.with_columns(key_hash()), of_keys=keys)
     table.add(pl.DataFrame({"participant_code": ["B8"], "contract_number": ["C8"], "x": [8]}), of_keys=keys)
-    assert table.of_keys[-1] is None
+    assert table.segments[-1].of_keys is None
     assert table.rows_of(keys)["x"].to_list() == [1]

@@ -24,7 +24,7 @@ in), so a skip is always exact: it skips only where no key of the chunk can be.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -74,6 +74,24 @@ def may_meet(held: Scope | None, asked: Scope | None) -> bool:
     return held is None or asked is None or not held.isdisjoint(asked)
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A contiguous frame of a ``KeyedTable``'s rows (its columns, KEY_HASH and ALIVE), the
+    participants of its keys (None: not known, any), and, for rows a chunk read for a key frame
+    and confirmed on the key there, that frame (by weak reference: a new frame never matches)."""
+
+    rows: pl.DataFrame
+    scope: Scope | None
+    of_keys: weakref.ref[pl.DataFrame] | None = None
+
+    def all_of(self, keys: pl.DataFrame) -> bool:
+        """Whether every row is a row of a key in ``keys`` (the frame itself)."""
+        return self.of_keys is not None and self.of_keys() is keys
+
+    def live(self) -> int:
+        return int(self.rows[ALIVE].sum())
+
+
 class KeyedTable:
     """Rows per key (a contract, or a person), held in memory.
 
@@ -88,10 +106,8 @@ class KeyedTable:
         self.key = key
         self.columns = [c for c in frame.columns if c not in (KEY_HASH, ALIVE)]
         self.empty = self._prepared(frame.clear())
-        self.segments: list[pl.DataFrame] = []
-        self._last: tuple[pl.DataFrame, list[pl.DataFrame], list[pl.Series]] | None = None   # see _found
-        self.scopes: list[Scope | None] = []           # per segment: the participants of its keys
-        self.of_keys: list[weakref.ref[pl.DataFrame] | None] = []    # per segment: a key frame all its rows belong to
+        self.segments: list[Segment] = []
+        self._last: tuple[pl.DataFrame, list[Segment], list[pl.Series]] | None = None   # see _found
         self.add(frame)
 
     def _prepared(self, rows: pl.DataFrame) -> pl.DataFrame:
@@ -103,19 +119,23 @@ class KeyedTable:
     @property
     def height(self) -> int:
         """Live rows."""
-        return sum(int(seg[ALIVE].sum()) for seg in self.segments)
+        return sum(seg.live() for seg in self.segments)
+
+    def scope(self) -> Scope | None:
+        """The participants of all its keys (None: not known, any)."""
+        return _union([seg.scope for seg in self.segments])
 
     def where(self, near: pl.Expr, asked: Scope | None = None) -> pl.DataFrame:
         """Live rows matching ``near``, with the key hash (only in segments that may hold keys of
         the participants ``asked``)."""
-        hits = [self.segments[i].filter(near & pl.col(ALIVE)) for i in self._may_hold(asked)]
+        hits = [self.segments[i].rows.filter(near & pl.col(ALIVE)) for i in self._may_hold(asked)]
         if not hits:
             return self.empty.drop(ALIVE)
         return pl.concat(hits, how="vertical").drop(ALIVE)
 
     def _may_hold(self, asked: Scope | None) -> list[int]:
         """The segments that may hold keys of the participants ``asked``."""
-        return [i for i, held in enumerate(self.scopes) if may_meet(held, asked)]
+        return [i for i, seg in enumerate(self.segments) if may_meet(seg.scope, asked)]
 
     def _hits(self, keys: pl.DataFrame) -> pl.Expr:
         return pl.col(KEY_HASH).is_in(keys[KEY_HASH].implode())
@@ -123,11 +143,10 @@ class KeyedTable:
     def _found(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> list[pl.Series]:
         """Per segment, the positions of the live rows of ``keys`` (matching ``where``): the hash
         narrows, the key decides, so a hash collision stays. Without ``where`` they are kept for
-        the same key frame while the segments stay the same frames: a chunk lists its contracts'
-        rows and then drops them, and the second time costs no join. A segment that holds no key
-        of the frame's participants is not searched, and one whose rows were all read for this
-        very key frame (``add``'s ``of_keys``: the rows a chunk moved from the parts, confirmed
-        on the key there) is not joined again: all its live rows are the frame's."""
+        the same key frame while the segments stay the same: a chunk lists its contracts' rows
+        and then drops them, and the second time costs no join. A segment that holds no key of
+        the frame's participants is not searched, and one whose rows were all read for this very
+        key frame (``Segment.all_of``) is not joined again: all its live rows are the frame's."""
         last = self._last
         if (where is None and last is not None and last[0] is keys and len(last[1]) == len(self.segments)
                 and all(a is b for a, b in zip(last[1], self.segments, strict=True))):
@@ -137,11 +156,11 @@ class KeyedTable:
         if where is not None:
             near = near & where
         searched = self._may_hold(self._asked(keys))
-        known = {i for i in searched if where is None and self._all_of(i, keys)}
-        candidates = [self.segments[i].select(narrow).with_row_index("_at").filter(near)
+        known = {i for i in searched if where is None and self.segments[i].all_of(keys)}
+        candidates = [self.segments[i].rows.select(narrow).with_row_index("_at").filter(near)
                       .select(*self.key, "_at", pl.lit(i, pl.UInt32).alias("_seg"))
                       for i in searched if i not in known]
-        hits = {(i,): self.segments[i].select(pl.col(ALIVE).arg_true().alias("_at")) for i in known}
+        hits = {(i,): self.segments[i].rows.select(pl.col(ALIVE).arg_true().alias("_at")) for i in known}
         if candidates:      # one join for all segments: a chunk of two records costs no join per segment
             exact = pl.concat(candidates).join(keys.select(self.key), on=self.key, how="semi").sort("_seg", "_at")
             hits.update(exact.partition_by("_seg", as_dict=True))
@@ -156,8 +175,8 @@ class KeyedTable:
         if not self.segments or keys.height == 0:
             return self.empty.select(self.columns)
         found = self._found(keys)
-        return pl.concat([seg.select(self.columns).gather(at) for seg, at in zip(self.segments, found, strict=True)],
-                         how="vertical")
+        return pl.concat([seg.rows.select(self.columns).gather(at)
+                          for seg, at in zip(self.segments, found, strict=True)], how="vertical")
 
     def drop(self, keys: pl.DataFrame, where: pl.Expr | None = None) -> None:
         """Remove the rows of the keys in ``keys`` (optionally only those matching ``where``)."""
@@ -168,18 +187,13 @@ class KeyedTable:
         for i, (seg, exact) in enumerate(zip(self.segments, found, strict=True)):
             if exact.len() == 0:
                 continue
-            seg = seg.with_columns(seg[ALIVE].scatter(exact, False))
-            if IN_MEMORY.mostly_dead(seg.height - int(seg[ALIVE].sum()), seg.height):
-                seg = seg.filter(pl.col(ALIVE))
-            self.segments[i] = seg          # its scope stays: a superset is still exact
+            rows = seg.rows.with_columns(seg.rows[ALIVE].scatter(exact, False))
+            if IN_MEMORY.mostly_dead(rows.height - int(rows[ALIVE].sum()), rows.height):
+                rows = rows.filter(pl.col(ALIVE))
+            self.segments[i] = replace(seg, rows=rows)     # its scope stays: a superset is still exact
 
     def _asked(self, keys: pl.DataFrame) -> Scope | None:
         return scope_of(keys) if SCOPE in self.key else None
-
-    def _all_of(self, i: int, keys: pl.DataFrame) -> bool:
-        """Whether every row of segment ``i`` is a row of a key in ``keys`` (the frame itself)."""
-        of = self.of_keys[i]
-        return of is not None and of() is keys
 
     def add(self, rows: pl.DataFrame, of_keys: pl.DataFrame | None = None) -> None:
         """Append ``rows`` as a segment; ``of_keys``: a key frame that holds the key of every one
@@ -187,15 +201,14 @@ class KeyedTable:
         if rows.height == 0:
             return
         self._last = None          # held positions would hold the segments a merge replaces
-        self.segments.append(self._prepared(rows).cast(self.empty.schema))
-        self.scopes.append(participants(rows) if SCOPE in self.key else None)
-        self.of_keys.append(None if of_keys is None else weakref.ref(of_keys))
-        start = IN_MEMORY.merge_from([seg.height for seg in self.segments])
-        if start is not None:
-            newer = pl.concat(self.segments[start:], how="vertical").filter(pl.col(ALIVE)).rechunk()
-            self.segments = [*self.segments[:start], newer]
-            self.scopes = [*self.scopes[:start], _union(self.scopes[start:])]
-            self.of_keys = [*self.of_keys[:start], None]
+        self.segments.append(Segment(self._prepared(rows).cast(self.empty.schema),
+                                     participants(rows) if SCOPE in self.key else None,
+                                     None if of_keys is None else weakref.ref(of_keys)))
+        start = IN_MEMORY.merge_from([seg.rows.height for seg in self.segments])
+        if start is not None:       # merged rows have several origins: no key frame of their own
+            merged = self.segments[start:]
+            newer = pl.concat([seg.rows for seg in merged], how="vertical").filter(pl.col(ALIVE)).rechunk()
+            self.segments = [*self.segments[:start], Segment(newer, _union([seg.scope for seg in merged]))]
 
     def table(self) -> pl.DataFrame:
         return self.where(pl.lit(True)).select(self.columns)
@@ -319,7 +332,7 @@ class StoredTable:
         if self.growing is None:
             self.growing = holding.growing_part(self.name)
         self.growing.add(rows)
-        self.spilled.append(Part(self.growing.name, rows[KEY_HASH].unique().sort(), _union(self.tonight.scopes)))
+        self.spilled.append(Part(self.growing.name, rows[KEY_HASH].unique().sort(), self.tonight.scope()))
         self.tonight = self.tonight.cleared()
 
     def before_reading(self, keys: pl.DataFrame) -> None:
