@@ -14,6 +14,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from contracts_schema.barometer import TABLES
 from pipeline.cli import main
 from tests.barometer_audit import audit_date
 from tests.conftest import Workspace, new, record
@@ -202,6 +203,24 @@ def test_a_late_report_changes_a_produced_date_only_when_restated(make_ws, capsy
     assert history(ws, "kredietbarometer_nationaal") == [
         {"peildatum": "2026-09-30", "persons_with_credit": "2", "persons_in_arrears": "1", "contracts": "2"}]
     assert ws.table("kredietbarometer_nationaal").height == 1
+
+
+def test_a_date_counted_while_the_night_writes_is_what_a_restatement_counts(make_ws, capsys) -> None:
+    """The night counts its date on the tables as its plan leaves them, while it writes them
+    (decision 118). The producing night brings a NEW dated the day before, an A and an END dated
+    before 09-30, and a DELETE: on 09-30 L1 (in arrears), L4 and N29 run, L2 has ended and L3
+    never existed. ``cki barometer`` counting again on the register the night committed agrees."""
+    ws = workspace(make_ws)
+    night(ws, NIGHT1, ([ak(c, i) for i, c in enumerate(["L1", "L2", "L3", "L4"])], "INIT"))
+    night(ws, NIGHT3, ([ak("N29", 4, start="2026-09-29"), code("L1", "A", "2026-09-20", arrears_since="2026-07-01"),
+                        end("L2", "2026-09-15"), record("L3", "DELETE", event_date="2026-10-01")], "MUT"))
+    names = [t.name for t in TABLES]
+    produced = {name: history(ws, name) for name in names}
+    assert produced["kredietbarometer_nationaal"] == [
+        {"peildatum": "2026-09-30", "persons_with_credit": "3", "persons_in_arrears": "1", "contracts": "3"}]
+    capsys.readouterr()
+    assert main(["barometer", "--peildatum", "2026-09-30", "--config", str(ws.config)]) == 0
+    assert {name: history(ws, name) for name in names} == produced
 
 
 @pytest.mark.parametrize(("peildatum", "message"), [
