@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.apply.contractids import contract_ids, join_columns
 from pipeline.apply.contractids import with_ids as with_contract_ids
-from pipeline.apply.tonight import KEY_HASH, hashed_keys
+from pipeline.apply.keyedtable import KEY_HASH, hashed_keys
 from pipeline.barometer.asof import RegisterTables
 from pipeline.barometer.tables import compute
 from pipeline.cli import main

@@ -14,7 +14,8 @@ import polars as pl
 import pytest
 
 from pipeline import fsio
-from pipeline.apply.tonight import StoredTable, hashed_keys
+from pipeline.apply.keyedtable import hashed_keys
+from pipeline.apply.tonight import StoredTable
 from pipeline.register.state import CONTRACT_KEY
 from pipeline.register.store import DATA, TABLE_SCHEMAS, Register
 from pipeline.register.transaction import Transaction

@@ -8,9 +8,9 @@ from datetime import date
 
 import polars as pl
 
+from pipeline.apply.keyedtable import KEY_HASH, KeyedTable, hashed_keys, key_hash
 from pipeline.apply.linking import PersonLinks
 from pipeline.apply.persons import attach
-from pipeline.apply.tonight import KEY_HASH, KeyedTable, hashed_keys, key_hash
 from pipeline.register.state import ADDRESSES_SCHEMA, CONTRACT_KEY
 
 BORN = date(1970, 1, 1)
@@ -148,9 +148,9 @@ def test_rows_read_for_a_key_frame_are_found_as_the_join_finds_them():
 def test_a_merge_forgets_which_key_frame_a_segment_was_read_for(monkeypatch):
     """Merged segments hold rows of several origins: the merged one is joined like any other (shown
     with a segment added under a key frame it does not belong to, which only a merge forgives)."""
-    from pipeline.apply import tonight
+    from pipeline.apply import keyedtable
     from pipeline.register.segments import Compaction
-    monkeypatch.setattr(tonight, "IN_MEMORY", Compaction(max_dead_share=0.25, max_segments=1))
+    monkeypatch.setattr(keyedtable, "IN_MEMORY", Compaction(max_dead_share=0.25, max_segments=1))
     read = pl.DataFrame({"participant_code": ["B1"], "contract_number": ["C1"], "x": [1]})
     keys = _hashed(read)
     table = KeyedTable(read.clear())

@@ -15,8 +15,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.apply import tonight
-from pipeline.apply.tonight import KeyedTable, StoredTable, hashed_keys, touch_all
+from pipeline.apply import keyedtable, tonight
+from pipeline.apply.keyedtable import KeyedTable, hashed_keys
+from pipeline.apply.tonight import StoredTable, touch_all
 from pipeline.register.state import CONTRACT_KEY
 from pipeline.register.store import DATA, TABLE_SCHEMAS, Register
 from pipeline.register.transaction import Transaction
@@ -60,7 +61,8 @@ def _load(tmp_path: Path) -> tuple[list[pl.DataFrame], pl.DataFrame, pl.DataFram
 
 def _general(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every part, spill and segment is looked in, whoever's keys it holds."""
-    monkeypatch.setattr(tonight, "may_meet", lambda held, asked: True)
+    for module in (keyedtable, tonight):     # the in-memory segments', and the parts' and spills'
+        monkeypatch.setattr(module, "may_meet", lambda held, asked: True)
 
 
 def test_skipping_other_participants_finds_what_looking_everywhere_finds(

@@ -12,6 +12,7 @@ import pytest
 
 from contracts_schema.columns import PERSON_FIELDS
 from pipeline.apply import nightpersons
+from pipeline.apply.keyedtable import KEY_HASH, key_hash
 from pipeline.apply.keyindex import KeyIndex
 from pipeline.apply.nightpersons import NUMBERED, NightPersons, distinct_keys, text_keys
 from pipeline.apply.persons import (
@@ -25,7 +26,6 @@ from pipeline.apply.persons import (
     reported_addresses,
     unrecorded,
 )
-from pipeline.apply.tonight import KEY_HASH, key_hash
 from pipeline.register.state import ADDRESSES_SCHEMA, PERSONS_SCHEMA
 from pipeline.rules.normalize import match_keys, with_match_keys
 

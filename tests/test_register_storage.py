@@ -98,7 +98,7 @@ def test_rows_changed_in_every_chunk_keep_only_their_latest_version() -> None:
     """Tonight's rows in memory: a person changed in chunk after chunk (an initial load re-touches
     a borrower in every chunk that holds one of their contracts) has one live row, the latest,
     however many dead rows, compactions and segment merges lie behind it."""
-    from pipeline.apply.tonight import KeyedTable, hashed_keys
+    from pipeline.apply.keyedtable import KeyedTable, hashed_keys
 
     table = KeyedTable(pl.DataFrame({"person_id": [1, 2, 3], "v": [0, 0, 0]}), ["person_id"])
     for chunk in range(1, 120):

@@ -15,7 +15,8 @@ asks for. It writes no register file; the night hands the plan to the transactio
 - ``versions``      the closed versions a chunk adds to the contract history
 - ``codes``         the codes a chunk adds and ends
 - ``events``        tonight's events, the audit trail, chunk by chunk
-- ``tonight``       the register as tonight's earlier chunks left it
+- ``tonight``       the register as tonight's earlier chunks left it: parts, spills, memory
+- ``keyedtable``    tonight's rows per key in memory, found by key hash and participants
 
 Called by the night only (``pipeline.night``). Imports ``rules``, ``register``, ``intake``
 (the delivery), ``ops.logs`` and ``ops.progress``.

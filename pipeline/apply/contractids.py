@@ -6,7 +6,7 @@ Ids are the register's own integers, given out one after another as person ids a
 the next. The chunk's new rows of borrowers and codes take their contract's id by a join on the
 chunk's keys, so every live row of the three tables carries the id of its contract's row.
 
-The joins are on the u64 hash of the key (``tonight.key_hash``) when no two of the chunk's keys
+The joins are on the u64 hash of the key (``keyedtable.key_hash``) when no two of the chunk's keys
 share one: every row joined is of one of those keys, so its hash names its key. On a load that
 costs about 40 % of joining the two strings; a chunk whose keys do share a hash joins on the
 key itself.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.apply.tonight import KEY_HASH, key_hash
+from pipeline.apply.keyedtable import KEY_HASH, key_hash
 from pipeline.register.state import CONTRACT_ID, CONTRACT_KEY
 
 

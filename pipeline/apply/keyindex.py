@@ -17,7 +17,7 @@ from functools import reduce
 
 import polars as pl
 
-from pipeline.apply.tonight import KEY_HASH  # the hash every keyed table of tonight narrows by
+from pipeline.apply.keyedtable import KEY_HASH  # the hash every keyed table of tonight narrows by
 
 IDX = pl.get_index_type()
 _AT = "_at"           # a key's number: its row in ``KeyIndex.texts``

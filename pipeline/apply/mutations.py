@@ -24,10 +24,11 @@ from pipeline.apply.chunking import chunk_records, chunks, spill_rows, tagged
 from pipeline.apply.codes import code_ends, code_rows, kept_codes
 from pipeline.apply.contractids import contract_ids, join_columns, with_ids
 from pipeline.apply.events import NightEvents
+from pipeline.apply.keyedtable import KeyedTable, hashed_keys, key_hash
 from pipeline.apply.linking import PersonLinks
 from pipeline.apply.nightpersons import NightPersons
 from pipeline.apply.ranks import Applied, apply_records
-from pipeline.apply.tonight import KeyedTable, StoredTable, hashed_keys, key_hash, touch_all
+from pipeline.apply.tonight import StoredTable, touch_all
 from pipeline.apply.versions import closed_versions
 from pipeline.intake import Delivery
 from pipeline.ops import progress

@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from contracts_schema.columns import PERSON_FIELDS
+from pipeline.apply.keyedtable import KEY_HASH, key_hash
 from pipeline.apply.keyindex import IDX, KeyIndex
 from pipeline.apply.persons import (
     FINE_BUCKETS,
@@ -31,7 +32,6 @@ from pipeline.apply.persons import (
     new_persons,
     unrecorded,
 )
-from pipeline.apply.tonight import KEY_HASH, key_hash
 from pipeline.register.state import ADDRESSES_SCHEMA, PERSONS_SCHEMA
 from pipeline.register.store import PART, ROW, Register
 from pipeline.register.transaction import Holding
