@@ -211,13 +211,6 @@ class Transaction:
         rows = change.rows if change is not None else pl.DataFrame(schema=HISTORY_SCHEMA)
         return plan.with_change("contract_history", Patch(dead, rows))
 
-    def view(self) -> Register:
-        """The register as this transaction leaves it so far: its parts written, not committed
-        (so a stage after the writes reads files, not the night's rows held in memory)."""
-        return Register(self.register.root, Manifest(self.register.version, self.run_id, self.tables, self.events,
-                                                     self.dead, self.next_person_id,
-                                                     next_contract_id=self.next_contract_id))
-
     def number_contracts(self) -> Register:
         """The register to apply tonight onto: the committed one, its contracts numbered first
         when it was written before contract ids (its manifest has no ``next_contract_id``).
