@@ -4,6 +4,7 @@ purge added, every request answered; nothing written (DESIGN 2)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -87,13 +88,15 @@ def consult(requests: list[tuple[int, Delivery]], view: RegisterView, config: Co
 
 
 def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date: date,
-             run_id: str, holding: Holding | None = None, clock: Stopwatch | None = None
+             run_id: str, holding: Holding | None = None, clock: Stopwatch | None = None,
+             planned: Callable[[Plan], None] | None = None
              ) -> tuple[list[FileOutcome], Plan, Consulted | None]:
     """Whole-file checks, then every record, then the retention purge, then every request; per
     file its result and output frames, and the plan of tonight's register changes (nothing is
     written: ``holding``, the transaction's, keeps what a big night cannot hold in memory). The
     purge comes before the requests are answered, so no answer shows a registration on the night
-    its retention ends.
+    its retention ends. ``planned`` is handed the plan as soon as it is final, before the requests
+    are answered (the barometers count on it meanwhile, decision 119).
 
     A mutation file goes to the chunked apply as soon as it passes its whole-file checks, so a
     night holds about a chunk's worth of delivered text at a time, not the whole night's.
@@ -112,6 +115,8 @@ def evaluate(deliveries: list[Delivery], reg: Register, config: Config, run_date
         checked, plan = night.finish() if night is not None else (None, Plan())
     with clock.stage("retention"):
         plan = with_retention(reg, plan, run_date)
+    if planned is not None:       # final: the requests and the writes change nothing the count reads
+        planned(plan)
     requests = [(i, d) for i, d in enumerate(deliveries) if d.ok and d.kind == "RAAD"]
     with clock.stage("consultation"):
         consulted = consult(requests, register_view(reg, plan), config, run_date)

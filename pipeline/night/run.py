@@ -1,4 +1,4 @@
-"""One nightly run: recover, evaluate, write while the barometers are counted, commit, publish, report."""
+"""One nightly run: recover, evaluate, answer and write while the barometers are counted, commit, publish, report."""
 
 from __future__ import annotations
 
@@ -40,9 +40,9 @@ def run_night(config: Config, run_date: date) -> NightResult:
         if reg.next_contract_id() is None:      # a register from before contract ids: numbered once, tonight
             with clock.stage("recover"):
                 reg = tx.number_contracts()
-        with Counting(config, reg, run_date) as counting:      # on a thread, beside the writes
-            per_file, plan, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx.holding, clock)
-            counting.count(plan)
+        with Counting(config, reg, run_date) as counting:      # on a thread, beside the requests and writes
+            per_file, plan, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx.holding, clock,
+                                                 counting.count)
             with clock.stage("commit"):
                 plan, held = write_night(tx, run_id, run_date, per_file, plan, consulted)
                 staged = stage_returns(config, tx, run_id, run_date, per_file)
