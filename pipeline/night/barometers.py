@@ -1,10 +1,11 @@
 """The barometers in a run: the reference dates a night owes, counted on the register as tonight
 leaves it, and ``cki barometer``'s restatement of one date in a commit of its own (SPEC 7).
 
-A night counts its dates on a thread of their own while it writes (decision 118): the count
-reads the tables as tonight's plan leaves them, so it need not wait for the writes, and the
-writes (mostly fsync waits, on one core) and the count (NumPy and Polars) share the two cores.
-The thread only computes: the staged files are written on the night's thread, in a fixed order.
+A night counts its dates on a thread of their own while it answers the requests and writes
+(decisions 118, 119): the count reads the tables as tonight's plan leaves them, so it starts as
+soon as the plan is final and need not wait for the answers or the writes, and it shares the two
+cores with them (the writes are mostly fsync waits, on one core). The thread only computes: the
+staged files are written on the night's thread, in a fixed order.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ class BarometerUpdate:
 
 class Counting:
     """The reference dates tonight owes (``reg``: the register before tonight), counted on a
-    thread while the night writes: ``count`` starts it on the tables as the night's plan leaves
-    them, ``result`` waits for it. The thread imports what the count needs first, while the night
+    thread while the night answers and writes: ``count`` starts it on the tables as the night's
+    final plan leaves them, ``result`` waits for it. The thread imports what the count needs first, while the night
     reads its first file. Leaving the block waits for the thread too, so a night that fails while
     it counts stops only once the count has let go of the register's files."""
 
