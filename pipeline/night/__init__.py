@@ -9,7 +9,8 @@ committed register, the outbox's return files and answers, the archive, the run 
                   answered; nothing written
 - ``retention``   tonight's purge added to the plan, and its counts
 - ``commit``      the plan carried out, the return files staged, the ledger, the commit
-- ``barometers``  the reference dates a night owes; ``cki barometer``'s restatement
+- ``barometers``  the reference dates a night owes, counted on a thread from the moment the
+                  plan is final (beside the requests and the writes); ``cki barometer``'s restatement
 - ``recovery``    a crashed run's publication finished first; a full disk after the commit
 
 Called by the front ends (``commands``, ``dryrun``, ``demo``). Imports anything: it is the
