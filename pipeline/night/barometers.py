@@ -55,9 +55,9 @@ class BarometerUpdate:
 class Counting:
     """The reference dates tonight owes (``reg``: the register before tonight), counted on a
     thread while the night answers and writes: ``count`` starts it on the tables as the night's
-    final plan leaves them, ``result`` waits for it. The thread imports what the count needs first, while the night
-    reads its first file. Leaving the block waits for the thread too, so a night that fails while
-    it counts stops only once the count has let go of the register's files."""
+    final plan leaves them, ``result`` waits for it. The thread imports what the count needs
+    first, while the night reads its first file. Leaving the block waits for the thread too, so a
+    night that fails while it counts stops only once the count has let go of the register's files."""
 
     def __init__(self, config: Config, reg: Register, run_date: date) -> None:
         self.config, self.reg = config, reg

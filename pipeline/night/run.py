@@ -1,4 +1,4 @@
-"""One nightly run: recover, evaluate, answer and write while the barometers are counted, commit, publish, report."""
+"""One nightly run: recover, evaluate, answer and write while the barometers count, commit, publish, report."""
 
 from __future__ import annotations
 
