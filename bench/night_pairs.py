@@ -1,7 +1,7 @@
 """The same night by several cki builds, in interleaved rounds, each right after a DuckDB floor run.
 
     python bench/night_pairs.py --workdir DIR --rounds 3 --cki main=/tmp/base/.venv/bin/cki \
-        --cki change=/tmp/wt/.venv/bin/cki [--out FILE.json]
+        --cki change=/tmp/wt/.venv/bin/cki [--load] [--out FILE.json]
 
 On a shared two-core host the same night moves by ±20 % within an hour, and cki loses more than
 DuckDB when the host is busy. So a change is compared with its base only night by night: in each
@@ -11,7 +11,8 @@ right after its own floor run, whose time it is divided by.
 DIR is a `bench/run.py --keep` folder (its `gen/` and `floor/`). The register after the load is
 made once, into `DIR/loaded/`, by the first build's `cki run`; each night runs on a fresh copy of
 it in `DIR/pairs/`. Prints one row per night: floor and cki wall seconds, their ratio, CPU, peak
-RSS and the run report's stages.
+RSS and the run report's stages. With ``--load`` the initial load is measured the same way, each
+on a fresh copy of the generated inbox, after a floor load.
 """
 
 from __future__ import annotations
@@ -44,16 +45,24 @@ def loaded(workdir: Path, cki: str, manifest: dict) -> Path:
     return target
 
 
-def night(workdir: Path, source: Path, tag: str, cki: str, manifest: dict) -> dict:
-    """One night of one build on a fresh copy of the loaded workspace, right after a floor run."""
-    floor = measure("floor night", [sys.executable, str(BENCH / "floor.py"), "night", "--workspace",
-                                    str(workdir / "gen"), "--out", str(workdir / "floor")], workdir / "logs")
+def night(workdir: Path, source: Path | None, tag: str, cki: str, manifest: dict) -> dict:
+    """One night of one build on a fresh copy of the loaded workspace (``source``), right after a
+    floor run; or, with no ``source``, the initial load after a floor load."""
+    phase = "night" if source else "load"
+    floor = measure(f"floor {phase}", [sys.executable, str(BENCH / "floor.py"), phase, "--workspace",
+                                       str(workdir / "gen"), "--out", str(workdir / "floor")], workdir / "logs")
     run = workdir / "pairs" / tag
     shutil.rmtree(run, ignore_errors=True)
-    shutil.copytree(source, run, symlinks=True)
-    place_files(workdir / "gen" / "night", run / "inbox")
-    step = measure(f"night {tag}", [cki, "run", "--config", str(run / "config.yaml"), "--date",
-                                    manifest["night_date"]], workdir / "logs")
+    if source:
+        shutil.copytree(source, run, symlinks=True)
+        place_files(workdir / "gen" / "night", run / "inbox")
+    else:
+        run.mkdir(parents=True)
+        for name in ("config.yaml", "pc4_gemeente.csv"):
+            shutil.copy2(workdir / "gen" / name, run / name)
+        place_files(workdir / "gen" / "inbox", run / "inbox")
+    step = measure(f"{phase} {tag}", [cki, "run", "--config", str(run / "config.yaml"), "--date",
+                                      manifest[f"{phase}_date"]], workdir / "logs")
     reports = sorted((run / "reports").glob("*.json"), key=lambda p: p.stat().st_mtime)
     stages = json.loads(reports[-1].read_text(encoding="utf-8"))["stages_seconds"] if reports else {}
     return {"build": tag, "floor_s": floor["seconds"], "cki_s": step["seconds"],
@@ -66,11 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, required=True, help="a bench/run.py --keep folder")
     parser.add_argument("--cki", action="append", required=True, metavar="TAG=PATH", help="a build to run")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--load", action="store_true", help="measure the initial load instead of the night")
     parser.add_argument("--out", type=Path, help="the rows as JSON")
     args = parser.parse_args(argv)
     builds = [tuple(spec.split("=", 1)) for spec in args.cki]
     manifest = json.loads((args.workdir / "gen" / "manifest.json").read_text(encoding="utf-8"))
-    source = loaded(args.workdir, builds[0][1], manifest)
+    source = None if args.load else loaded(args.workdir, builds[0][1], manifest)
     rows = []
     for round_no in range(args.rounds):
         turn = round_no % len(builds)
