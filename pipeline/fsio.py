@@ -5,7 +5,8 @@ never retried (PostgreSQL's fsyncgate).
 
 Register parts (``write_part``, ``ParquetAppender``), which only cki reads, are written by
 PyArrow's writer on Polars' string views and without a dictionary on nearly distinct columns: a
-quarter less CPU than Polars' writer. Files given out (``write_parquet``) keep Polars' writer.
+quarter less CPU than Polars' writer. Files given out (``write_parquet``) keep Polars' writer, and
+so do the events' parts a night writes chunk by chunk while it waits (decision 122).
 """
 
 from __future__ import annotations
