@@ -245,6 +245,7 @@ class ParquetAppender:
                 self._open(pl.DataFrame(schema=self.schema)).close()
             _named(self.tmp, self.target, 0o644)
         except BaseException:
+            self._let_go()
             self.tmp.unlink(missing_ok=True)
             raise
         fsync_dir(self.target.parent)
@@ -254,12 +255,20 @@ class ParquetAppender:
         if self.writing is not None:
             self.writing.join()
             self.writing = None
+        self._let_go()
+        self.tmp.unlink(missing_ok=True)
+
+    def _let_go(self) -> None:
+        """Close the writer if it can be, and mark it closed either way: PyArrow's writer retries a
+        failed close when it is collected and prints the error (a full disk) as a traceback."""
+        if self.writer is None:
+            return
         try:
-            if self.writer is not None:
-                self.writer.close()
+            self.writer.close()
         except Exception:             # noqa: S110 - the file goes anyway; the caller's error is what counts
             pass
-        self.tmp.unlink(missing_ok=True)
+        finally:
+            self.writer.is_open = False
 
 
 def write_scratch_parquet(target: Path, frame: pl.DataFrame) -> None:

@@ -127,6 +127,12 @@ class MutationNight:
             self._chunk(part)
             progress.applied(part.height, self.chunk_no, time.perf_counter() - start)
             del part
+            self._spill_when_full()
+
+    def _spill_when_full(self) -> None:
+        """Hand tonight's rows to the transaction once a spill's worth is held, after each chunk:
+        a file of several chunks (a load's largest) then never holds more than a spill and a chunk
+        (decision 124)."""
         if self.holding is not None and self.contracts.held() >= spill_rows():
             for table in (self.contracts, self.borrowers, self.codes):
                 table.spill(self.holding)

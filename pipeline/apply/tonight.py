@@ -57,7 +57,7 @@ class StoredTable:
         self.superseded: list[pl.DataFrame] = []       # (PART, ROW) of part rows tonight replaced
         self.moved: list[pl.DataFrame] = []            # this chunk's rows moved from the parts
         self.growing: GrowingPart | None = None        # the part tonight's spills go to, not readable yet
-        self.spilled: list[Part] = []                  # per spill into it: its sorted key hashes
+        self.spilled: list[Part] = []                  # the growing part's sorted key hashes (one Part)
 
     def _read(self, keys: pl.DataFrame) -> pl.LazyFrame | None:
         """The query that reads the live rows of ``keys`` from the parts (None: no part can hold one)."""
@@ -133,7 +133,13 @@ class StoredTable:
         if self.growing is None:
             self.growing = holding.growing_part(self.name)
         self.growing.add(rows)
-        self.spilled.append(Part(self.growing.name, rows[KEY_HASH].unique().sort(), self.tonight.scope()))
+        hashes, scope = rows[KEY_HASH].unique().sort(), self.tonight.scope()
+        if self.spilled:      # one Part for the growing part: a chunk asks it once, however often it grew
+            last = self.spilled.pop()
+            hashes = (pl.DataFrame({KEY_HASH: last.hashes}).merge_sorted(pl.DataFrame({KEY_HASH: hashes}), KEY_HASH)
+                      .to_series().set_sorted())
+            scope = union_of([last.scope, scope])
+        self.spilled.append(Part(self.growing.name, hashes, scope))
         self.tonight = self.tonight.cleared()
 
     def before_reading(self, keys: pl.DataFrame) -> None:

@@ -40,7 +40,7 @@ def run_night(config: Config, run_date: date) -> NightResult:
         if reg.next_contract_id() is None:      # a register from before contract ids: numbered once, tonight
             with clock.stage("recover"):
                 reg = tx.number_contracts()
-        with Counting(config, reg, run_date) as counting:      # on a thread, beside the requests and writes
+        with tx.holding.abandoned_on_failure(), Counting(config, reg, run_date) as counting:   # count beside
             per_file, plan, consulted = evaluate(deliveries, reg, config, run_date, run_id, tx.holding, clock,
                                                  counting.count)
             with clock.stage("commit"):

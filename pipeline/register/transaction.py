@@ -11,7 +11,8 @@ A register written before contract ids is numbered once by the first night that 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -36,11 +37,25 @@ class Holding:
 
     def __init__(self, tx: Transaction) -> None:
         self.tx = tx
+        self.growing: list[GrowingPart] = []
 
     def growing_part(self, name: str) -> GrowingPart:
         """A part of a table written a batch at a time as a night spills (an initial load), so
         the commit finds one part, not one per spill, and need not merge them again."""
-        return GrowingPart(self.tx, name)
+        part = GrowingPart(self.tx, name)
+        self.growing.append(part)
+        return part
+
+    @contextmanager
+    def abandoned_on_failure(self) -> Iterator[None]:
+        """A night that fails (a full disk) stops writing the parts still growing and removes
+        them, instead of leaving their writers to be closed, and fail again, at exit."""
+        try:
+            yield
+        except BaseException:
+            for part in self.growing:
+                part.abandon()
+            raise
 
     def events(self, frame: pl.DataFrame) -> str | None:
         """One part of tonight's events (a night holds them chunk by chunk, never all at once),
@@ -89,15 +104,24 @@ class GrowingPart:
         # each batch written on a thread while the night goes on (decision 123): a scale-1 load
         # took 2.5 s less at the same peak; ``close`` waits for the last
         self.out = fsio.ParquetAppender(tx.register.root / DATA / self.name, TABLE_SCHEMAS[name])
+        self.closed = False
 
     def add(self, frame: pl.DataFrame) -> None:
         self.out.add(frame)
 
     def close(self) -> str:
         """The part, whole: a ``Patch`` or ``Append`` may name it now."""
+        self.closed = True
         self.out.close()
         faults.point("table_written")
         return self.name
+
+    def abandon(self) -> None:
+        """The night failed: an unfinished part is removed (a closed one is the commit's or
+        ``clean``'s to keep or remove)."""
+        if not self.closed:
+            self.closed = True
+            self.out.abandon()
 
 
 class Transaction:
