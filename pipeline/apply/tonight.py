@@ -57,7 +57,7 @@ class StoredTable:
         self.superseded: list[pl.DataFrame] = []       # (PART, ROW) of part rows tonight replaced
         self.moved: list[pl.DataFrame] = []            # this chunk's rows moved from the parts
         self.growing: GrowingPart | None = None        # the part tonight's spills go to, not readable yet
-        self.spilled: list[Part] = []                  # the growing part's sorted key hashes (one Part)
+        self.spilled: Part | None = None               # the growing part's sorted key hashes
 
     def _read(self, keys: pl.DataFrame) -> pl.LazyFrame | None:
         """The query that reads the live rows of ``keys`` from the parts (None: no part can hold one)."""
@@ -134,42 +134,38 @@ class StoredTable:
             self.growing = holding.growing_part(self.name)
         self.growing.add(rows)
         hashes, scope = rows[KEY_HASH].unique().sort(), self.tonight.scope()
-        if self.spilled:      # one Part for the growing part: a chunk asks it once, however often it grew
-            last = self.spilled.pop()
+        last = self.spilled
+        if last is not None:      # one Part for the growing part: a chunk asks it once, however often it grew
             hashes = (pl.DataFrame({KEY_HASH: last.hashes}).merge_sorted(pl.DataFrame({KEY_HASH: hashes}), KEY_HASH)
                       .to_series().set_sorted())
             scope = union_of([last.scope, scope])
-        self.spilled.append(Part(self.growing.name, hashes, scope))
+        self.spilled = Part(self.growing.name, hashes, scope)
         self.tonight = self.tonight.cleared()
 
     def before_reading(self, keys: pl.DataFrame) -> None:
         """Before a chunk reads the rows of ``keys`` (a ``hashed_keys`` frame): the growing part
         is closed and becomes a part like the others if it may hold one of them (in an initial
         load, seldom: only a contract delivered again in a later file)."""
-        if self.growing is None or keys.height == 0:
+        spilled = self.spilled
+        if self.growing is None or spilled is None or keys.height == 0:
             return
         asked = scope_of(keys)
-        spills = [spill for spill in self.spilled if may_meet(spill.scope, asked)]
-        if not spills:
-            return
-        keys = keys.sort(KEY_HASH)
-        if any(spill.may_hold(keys, asked).height for spill in spills):
-            self._close_growing(hashed=True)
+        if may_meet(spilled.scope, asked) and spilled.may_hold(keys.sort(KEY_HASH), asked).height:
+            self._close_growing()
 
-    def _close_growing(self, hashed: bool) -> None:
-        """The growing part, whole, among the parts (with its key hashes when it is still read)."""
-        if self.growing is None:
+    def _close_growing(self) -> None:
+        """The growing part, whole, among the parts, with its spills' key hashes (already sorted)."""
+        if self.growing is None or self.spilled is None:
             return
-        hashes = pl.concat([spill.hashes for spill in self.spilled if spill.hashes is not None])
-        scope = union_of([spill.scope for spill in self.spilled])
-        self.parts.append(Part(self.growing.close(), hashes.sort() if hashed else hashes, scope))
-        self.growing, self.spilled = None, []
+        spilled = self.spilled
+        self.parts.append(Part(self.growing.close(), spilled.hashes, spilled.scope))
+        self.growing, self.spilled = None, None
 
     def release(self) -> Patch:
         """Tonight's change of the table: the superseded rows, tonight's rows in the table's
         schema and the parts the transaction holds for it; memory is empty after, so the night
         does not hold its rows twice."""
-        self._close_growing(hashed=False)
+        self._close_growing()
         schema = TABLE_SCHEMAS[self.name]
         rows = self.tonight.table()
         self.tonight = self.tonight.cleared()

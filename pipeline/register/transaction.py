@@ -11,7 +11,7 @@ A register written before contract ids is numbered once by the first night that 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -63,10 +63,7 @@ class Holding:
         compresses on the night's own, and the night waits for each part (decision 122)."""
         if not frame.height:
             return None
-        file_name = self.tx._name("events", 0)
-        fsio.write_parquet(self.tx.register.root / DATA / file_name, frame)
-        faults.point("table_written")
-        return file_name
+        return self.tx._write("events", frame, 0, fsio.write_parquet)
 
     def part_of_frames(self, name: str, frames: Iterable[pl.DataFrame]) -> str:
         """A table's rows that come a batch at a time, as one part."""
@@ -145,9 +142,11 @@ class Transaction:
         self.written += 1      # a unique name even when a table is written more than once tonight
         return f"{name}-{self.run_id}-{part}-{self.written}.parquet"
 
-    def _write(self, name: str, frame: pl.DataFrame | pl.LazyFrame, part: int = 0) -> str:
+    def _write(self, name: str, frame: pl.DataFrame | pl.LazyFrame, part: int = 0,
+               write: Callable[[Path, pl.DataFrame | pl.LazyFrame], None] = fsio.write_part) -> str:
+        """A new file of the register, named uniquely, written atomically (by ``write``)."""
         file_name = self._name(name, part)
-        fsio.write_part(self.register.root / DATA / file_name, frame)
+        write(self.register.root / DATA / file_name, frame)
         faults.point("table_written")
         return file_name
 
