@@ -55,8 +55,8 @@ def test_frames_whose_maker_fails_leave_no_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def _contracts(numbers: list[str]) -> pl.DataFrame:
-    rows = pl.DataFrame({"participant_code": ["BANK1"] * len(numbers), "contract_number": numbers})
+def _contracts(numbers: list[str], participant: str = "BANK1") -> pl.DataFrame:
+    rows = pl.DataFrame({"participant_code": [participant] * len(numbers), "contract_number": numbers})
     return rows.with_columns(pl.lit(None).cast(t).alias(c) for c, t in TABLE_SCHEMAS["contracts"].items()
                              if c not in rows.columns).select(list(TABLE_SCHEMAS["contracts"]))
 
@@ -86,3 +86,27 @@ def test_spills_grow_one_part_that_is_closed_when_a_chunk_wants_a_row_back(tmp_p
     assert len(change.held) == 2
     held = pl.concat([pl.read_parquet(reg.root / DATA / p) for p in change.held])
     assert held["contract_number"].to_list() == ["A", "B", "C", "E"]
+
+
+def test_many_spills_keep_few_key_runs_and_every_key(tmp_path: Path) -> None:
+    """A night that spills after every chunk (``CKI_SPILL_ROWS=1``) keeps its spills' key hashes
+    in a few sorted runs per participant, so a later chunk asks a few runs, not one per spill
+    (decision 125): 100 spills of BANK1 leave 3 runs (64 + 32 + 4 keys, a binary counter's
+    digits), and BANK2's one spill is not merged into them; a key of any spill is still found."""
+    (tmp_path / "register").mkdir()
+    reg = Register(tmp_path / "register")
+    table = StoredTable(reg, "contracts", CONTRACT_KEY)
+    holding = Transaction(reg, "20261102-000001").holding
+    for i in range(100):
+        table.add(_contracts([f"{i:04d}"]))
+        table.spill(holding)
+    table.add(_contracts(["0007"], participant="BANK2"))
+    table.spill(holding)
+    runs = [(sorted(run.scope or []), run.hashes) for run in table.spilled]
+    assert sorted((scope, hashes.len()) for scope, hashes in runs if hashes is not None) == [
+        (["BANK1"], 4), (["BANK1"], 32), (["BANK1"], 64), (["BANK2"], 1)]
+    assert all(hashes is not None and hashes.is_sorted() for _, hashes in runs)
+    table.before_reading(hashed_keys(_contracts(["0100", "0101"])))         # no key of it: still growing
+    assert table.growing is not None
+    table.before_reading(hashed_keys(_contracts(["0099"])))                  # the last spill's key
+    assert table.growing is None and len(table.parts) == 1
