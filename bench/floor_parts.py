@@ -17,7 +17,6 @@ Each row gives wall and CPU seconds (all threads).
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
@@ -29,9 +28,10 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.register.store import DATA, Register, narrowing_on  # noqa: E402
+from floor import files_of  # noqa: E402
 
-CONTRACT_KEY = ["participant_code", "contract_number"]
+from pipeline.register.state import CONTRACT_KEY  # noqa: E402
+from pipeline.register.store import DATA, Register, narrowing_on  # noqa: E402
 
 
 def _cpu() -> float:
@@ -50,14 +50,9 @@ def timed(label: str, work: Callable[[], object], repeat: int = 1) -> tuple[floa
     return best
 
 
-def init_files(workdir: Path) -> list[str]:
-    manifest = json.loads((workdir / "gen" / "manifest.json").read_text(encoding="utf-8"))
-    return [str(workdir / "gen" / entry["file"]) for entry in manifest["files"] if entry["kind"] == "INIT"]
-
-
 def load(workdir: Path) -> None:
     """Reading the INIT files, then writing each table the load wrote, once."""
-    files = init_files(workdir)
+    files = files_of(workdir / "gen", "INIT")
     with tempfile.TemporaryDirectory(dir=workdir) as out:       # what the DuckDB floor does, by Polars
         timed("copy every INIT file into one Parquet file", lambda: pl.scan_csv(
             files, separator=";", infer_schema=False).sink_parquet(Path(out) / "copy.parquet", compression="zstd"))

@@ -177,9 +177,9 @@ def with_run(runs: list[Part], run: Part) -> list[Part]:
     """The sorted key-hash runs of a growing part after a spill's ``run``: merged into the last run
     of the same participants while that one is no larger (a binary counter, as ``KeyIndex`` keeps
     its runs). A chunk then asks, of each set of participants it meets, about log2(spills) runs,
-    each hash is merged as often, and spills of other participants (nearly every spill of an initial load) are
-    never merged at all: merging every spill into one run cost a scale-1 load 1.5 s of its own
-    thread (decision 125)."""
+    each hash is merged as often, and spills of other participants (nearly every spill of an
+    initial load) are never merged at all: merging every spill into one run cost a scale-1 load
+    1.5 s of its own thread (decision 125)."""
     same = [r for r in runs if r.scope == run.scope]
     while same and _size(same[-1]) <= _size(run):
         last = same.pop()
