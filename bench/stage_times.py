@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import resource
 import shutil
 import sys
@@ -81,6 +82,7 @@ def workspace(workdir: Path, load: bool, manifest: dict) -> Path:
     else:
         shutil.copytree(loaded(workdir, str(Path(sys.executable).parent / "cki"), manifest), run, symlinks=True)
         place_files(workdir / "gen" / "night", run / "inbox")
+    os.sync()           # the copy's writes, not the run, pay for the disk
     return run
 
 
