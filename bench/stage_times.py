@@ -98,13 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     seconds, calls = timed(args.step or STEPS)
     from pipeline.cli import main as cki
 
-    before, start = _cpu(resource.RUSAGE_SELF), time.perf_counter()
+    own, worker, start = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
     code = cki(["run", "--config", str(run / "config.yaml"), "--date", date])
-    wall, own = time.perf_counter() - start, _cpu(resource.RUSAGE_SELF) - before
+    wall = time.perf_counter() - start
+    own, worker = _cpu(resource.RUSAGE_SELF) - own, _cpu(resource.RUSAGE_CHILDREN) - worker     # the run's alone
     print(f"\n{'seconds':>8} {'calls':>6}  step")
     for step, spent in seconds.most_common():
         print(f"{spent:8.2f} {calls[step]:6d}  {step}")
-    print(f"wall {wall:.2f} s; CPU: cki {own:.1f} s, its reading worker {_cpu(resource.RUSAGE_CHILDREN):.1f} s")
+    print(f"wall {wall:.2f} s; CPU: cki {own:.1f} s, its reading worker {worker:.1f} s")
     return code or 0
 
 
