@@ -45,13 +45,9 @@ def loaded(workdir: Path, cki: str, manifest: dict) -> Path:
     return target
 
 
-def night(workdir: Path, source: Path | None, tag: str, cki: str, manifest: dict) -> dict:
-    """One night of one build on a fresh copy of the loaded workspace (``source``), right after a
-    floor run; or, with no ``source``, the initial load after a floor load."""
-    phase = "night" if source else "load"
-    floor = measure(f"floor {phase}", [sys.executable, str(BENCH / "floor.py"), phase, "--workspace",
-                                       str(workdir / "gen"), "--out", str(workdir / "floor")], workdir / "logs")
-    run = workdir / "pairs" / tag
+def fresh_workspace(workdir: Path, source: Path | None, run: Path) -> Path:
+    """``run`` made afresh: a copy of the loaded workspace ``source`` with the night's files, or,
+    with no ``source``, the generated inbox for an initial load."""
     shutil.rmtree(run, ignore_errors=True)
     if source:
         shutil.copytree(source, run, symlinks=True)
@@ -61,6 +57,16 @@ def night(workdir: Path, source: Path | None, tag: str, cki: str, manifest: dict
         for name in ("config.yaml", "pc4_gemeente.csv"):
             shutil.copy2(workdir / "gen" / name, run / name)
         place_files(workdir / "gen" / "inbox", run / "inbox")
+    return run
+
+
+def night(workdir: Path, source: Path | None, tag: str, cki: str, manifest: dict) -> dict:
+    """One night of one build on a fresh copy of the loaded workspace (``source``), right after a
+    floor run; or, with no ``source``, the initial load after a floor load."""
+    phase = "night" if source else "load"
+    floor = measure(f"floor {phase}", [sys.executable, str(BENCH / "floor.py"), phase, "--workspace",
+                                       str(workdir / "gen"), "--out", str(workdir / "floor")], workdir / "logs")
+    run = fresh_workspace(workdir, source, workdir / "pairs" / tag)
     step = measure(f"{phase} {tag}", [cki, "run", "--config", str(run / "config.yaml"), "--date",
                                       manifest[f"{phase}_date"]], workdir / "logs")
     reports = sorted((run / "reports").glob("*.json"), key=lambda p: p.stat().st_mtime)

@@ -22,15 +22,13 @@ import importlib
 import json
 import os
 import resource
-import shutil
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from night_pairs import loaded
-from run import place_files
+from night_pairs import fresh_workspace, loaded
 
 M = "pipeline.apply.mutations"
 STEPS = [                       # the apply stage's steps, outermost first
@@ -71,17 +69,9 @@ def _timer(function: Callable, step: str, seconds: Counter, calls: Counter) -> C
 
 
 def workspace(workdir: Path, load: bool, manifest: dict) -> Path:
-    """A fresh copy to run on: the generated inbox (a load) or the loaded register and the night's files."""
-    run = workdir / "stages"
-    shutil.rmtree(run, ignore_errors=True)
-    if load:
-        run.mkdir(parents=True)
-        for name in ("config.yaml", "pc4_gemeente.csv"):
-            shutil.copy2(workdir / "gen" / name, run / name)
-        place_files(workdir / "gen" / "inbox", run / "inbox")
-    else:
-        shutil.copytree(loaded(workdir, str(Path(sys.executable).parent / "cki"), manifest), run, symlinks=True)
-        place_files(workdir / "gen" / "night", run / "inbox")
+    """A fresh copy to run on, as ``night_pairs`` makes one, in ``DIR/stages/``."""
+    source = None if load else loaded(workdir, str(Path(sys.executable).parent / "cki"), manifest)
+    run = fresh_workspace(workdir, source, workdir / "stages")
     os.sync()           # the copy's writes, not the run, pay for the disk
     return run
 
